@@ -1,0 +1,1 @@
+"""Entity models, their Firestore store, and who may read or write them."""

@@ -1,0 +1,255 @@
+"""Accounts: registration, sign-in, password reset and change.
+
+Emails are unique through an `_user_emails/{email}` claim written in the same
+transaction as the user; password hashes live in `_credentials/{user_id}`;
+reset tokens are stored only as SHA-256 digests and expire after an hour. Mail
+is queued in the `mail` collection (the shape Firebase's Trigger Email
+extension sends from).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from entities import store
+from shared import auth, config, logging
+from shared.auth import Caller, Role
+from shared.errors import ConflictError, ForbiddenError, InvalidCredentialsError, InvalidInputError
+from shared.firestore import TIMEOUT_SECONDS, client, new_id, now_iso
+
+EMAILS = "_user_emails"
+CREDENTIALS = "_credentials"
+RESETS = "_password_resets"
+MAIL = "mail"
+RESET_TTL_SECONDS = 3600
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+SELF_SERVICE_ROLES = (Role.STUDENT, Role.INSTRUCTOR)
+
+
+def normalise_email(value: str) -> str:
+    email = value.strip().lower()
+    if len(email) > 320 or not EMAIL_PATTERN.match(email):
+        raise ValueError("not a valid email address")
+    return email
+
+
+def check_password_strength(password: str) -> str:
+    if len(password) < 8 or len(password) > 256:
+        raise ValueError("password must be 8 to 256 characters")
+    if not (re.search(r"[A-Za-z]", password) and re.search(r"[^A-Za-z]", password)):
+        raise ValueError("password must mix letters with digits or symbols")
+    return password
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class RegisterRequest(_Strict):
+    email: str
+    password: str
+    full_name: str | None = Field(default=None, max_length=200)
+    role: Role | None = None
+    # The seed's signUp form nests profile fields under `data`.
+    data: dict[str, Any] | None = None
+
+    _email = field_validator("email")(lambda cls, v: normalise_email(v))  # noqa: E731
+    _password = field_validator("password")(lambda cls, v: check_password_strength(v))  # noqa: E731
+
+
+class LoginRequest(_Strict):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=256)
+
+
+class ResetRequest(_Strict):
+    email: str = Field(max_length=320)
+
+
+class ResetPassword(_Strict):
+    reset_token: str = Field(min_length=10, max_length=200)
+    new_password: str
+
+    _password = field_validator("new_password")(lambda cls, v: check_password_strength(v))  # noqa: E731
+
+
+class ChangePassword(_Strict):
+    user_id: str | None = None
+    current_password: str = Field(max_length=256)
+    new_password: str
+
+    _password = field_validator("new_password")(lambda cls, v: check_password_strength(v))  # noqa: E731
+
+
+def session_for(user: dict[str, Any]) -> dict[str, Any]:
+    """Both answer shapes at once: the SDK's `{access_token, user}` and the seed's `{user, session}`."""
+    token, exp = auth.issue_token(
+        user_id=user["id"], email=user["email"], role=user["role"], org_id=user.get("organization_id")
+    )
+    expires_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(exp))
+    return {
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_at": expires_at,
+        "user": user,
+        "session": {"token": token, "expires_at": expires_at},
+    }
+
+
+def create_user(
+    *,
+    email: str,
+    password: str | None,
+    full_name: str | None,
+    role: Role,
+    created_by: str | None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Create the user, its email claim and its credentials atomically; a taken email is a 409."""
+    from google.api_core.exceptions import AlreadyExists
+
+    email = normalise_email(email)
+    user = store.record(
+        "User",
+        {
+            "email": email,
+            "full_name": full_name,
+            "role": role,
+            "app_id": config.app_id(),
+            **(extra or {}),
+        },
+        created_by=created_by or email,
+    )
+    db = client()
+    batch = db.batch()
+    batch.create(db.collection(EMAILS).document(email), {"user_id": user["id"]})
+    batch.create(store.collection("User").document(user["id"]), user)
+    if password is not None:
+        batch.create(db.collection(CREDENTIALS).document(user["id"]), {"password_hash": auth.hash_password(password)})
+    try:
+        batch.commit(timeout=TIMEOUT_SECONDS)
+    except AlreadyExists as exc:
+        raise ConflictError("Email already exists", details={"email": email}) from exc
+    return user
+
+
+def register(body: RegisterRequest, caller: Caller) -> dict[str, Any]:
+    profile = dict(body.data or {})
+    role = body.role or profile.pop("role", None) or Role.STUDENT
+    full_name = body.full_name or profile.pop("full_name", None)
+    try:
+        role = Role(role)
+    except ValueError:
+        raise InvalidInputError("Unknown role", details={"fields": [{"field": "role", "type": "enum"}]}) from None
+    if role not in SELF_SERVICE_ROLES and not caller.is_admin:
+        raise ForbiddenError(f"Only an admin can create {role} accounts")
+    user = create_user(
+        email=body.email, password=body.password, full_name=full_name, role=role, created_by=None, extra=profile
+    )
+    logging.info("user registered", user_id=user["id"], role=str(role))
+    return session_for(user)
+
+
+def user_by_email(email: str) -> dict[str, Any] | None:
+    try:
+        email = normalise_email(email)
+    except ValueError:
+        return None
+    claim = client().collection(EMAILS).document(email).get(timeout=TIMEOUT_SECONDS)
+    if not claim.exists:
+        return None
+    return store.find("User", claim.to_dict()["user_id"])
+
+
+def login(body: LoginRequest) -> dict[str, Any]:
+    """One answer for unknown email and wrong password, so accounts cannot be probed."""
+    user = user_by_email(body.email)
+    stored = None
+    if user is not None:
+        snapshot = client().collection(CREDENTIALS).document(user["id"]).get(timeout=TIMEOUT_SECONDS)
+        stored = snapshot.to_dict().get("password_hash") if snapshot.exists else None
+    if user is None or stored is None:
+        auth.hash_password(body.password)  # same work as a real check: no timing oracle
+        raise InvalidCredentialsError()
+    if not auth.verify_password(stored, body.password):
+        raise InvalidCredentialsError()
+    if user.get("disabled"):
+        raise ForbiddenError("This account is disabled")
+    if auth.password_needs_rehash(stored):
+        _set_password(user["id"], body.password)
+    return session_for(user)
+
+
+def _set_password(user_id: str, password: str) -> None:
+    client().collection(CREDENTIALS).document(user_id).set(
+        {"password_hash": auth.hash_password(password), "changed_at": now_iso()}, timeout=TIMEOUT_SECONDS
+    )
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_reset(body: ResetRequest) -> dict[str, Any]:
+    """Always the same answer; a known address gets a mail with a one-time token."""
+    user = user_by_email(body.email)
+    if user is not None and not user.get("disabled"):
+        token = secrets.token_urlsafe(32)
+        db = client()
+        batch = db.batch()
+        batch.set(
+            db.collection(RESETS).document(_digest(token)),
+            {"user_id": user["id"], "expires_at": time.time() + RESET_TTL_SECONDS},
+        )
+        link = f"{config.public_base_url()}/reset-password?token={token}"
+        batch.set(
+            db.collection(MAIL).document(new_id("mail")),
+            {
+                "to": user["email"],
+                "message": {
+                    "subject": "Reset your SparkAcademy password",
+                    "text": f"Use this link within an hour to choose a new password: {link}",
+                },
+                "template": {"name": "password_reset", "data": {"reset_token": token}},
+                "created_date": now_iso(),
+            },
+        )
+        batch.commit(timeout=TIMEOUT_SECONDS)
+    return {"success": True, "message": "If the address is registered, a reset link is on its way"}
+
+
+def reset_password(body: ResetPassword) -> dict[str, Any]:
+    from google.cloud import firestore
+
+    db = client()
+    ref = db.collection(RESETS).document(_digest(body.reset_token))
+
+    @firestore.transactional
+    def consume(transaction: Any) -> str:
+        snapshot = ref.get(transaction=transaction)
+        if not snapshot.exists or snapshot.to_dict()["expires_at"] < time.time():
+            raise InvalidInputError("Reset token is invalid or has expired")
+        transaction.delete(ref)
+        return str(snapshot.to_dict()["user_id"])
+
+    user_id = consume(db.transaction())
+    _set_password(user_id, body.new_password)
+    return {"success": True}
+
+
+def change_password(body: ChangePassword, caller: Caller) -> dict[str, Any]:
+    user_id = body.user_id or caller.user_id
+    if user_id != caller.user_id:
+        raise ForbiddenError("You can change only your own password")
+    snapshot = client().collection(CREDENTIALS).document(str(user_id)).get(timeout=TIMEOUT_SECONDS)
+    stored = snapshot.to_dict().get("password_hash") if snapshot.exists else None
+    if stored is None or not auth.verify_password(stored, body.current_password):
+        raise InvalidCredentialsError("Current password is incorrect")
+    _set_password(str(user_id), body.new_password)
+    return {"success": True}

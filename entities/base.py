@@ -1,0 +1,79 @@
+"""What every entity type declares: its model, its id prefix and its access policy."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.auth import Caller
+from shared.errors import ForbiddenError, InvalidInputError, UnauthenticatedError
+
+# Fields the store owns: written by the server, never taken from a client.
+BUILTIN_FIELDS = ("id", "created_date", "updated_date", "created_by")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+class EntityModel(BaseModel):
+    """Base of entity models: unknown fields are refused, values are checked."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Policy:
+    """Access rules used by the entity HTTP API. The default lets admins do anything."""
+
+    anonymous_read = False
+
+    def read_scope(self, caller: Caller) -> dict[str, Any] | None:
+        """A query every read is narrowed by; None means no narrowing."""
+        require_admin(caller)
+        return None
+
+    def check_create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
+        require_admin(caller)
+        return data
+
+    def check_update(
+        self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        require_admin(caller)
+        return changes
+
+    def check_delete(self, caller: Caller, existing: dict[str, Any]) -> None:
+        require_admin(caller)
+
+    def after_write(self, record: dict[str, Any]) -> None:
+        """Derived data to refresh once a write through the entity API has landed."""
+
+
+def require_signed_in(caller: Caller) -> None:
+    if not caller.is_authenticated:
+        raise UnauthenticatedError()
+
+
+def require_admin(caller: Caller) -> None:
+    require_signed_in(caller)
+    if not caller.is_admin:
+        raise ForbiddenError("Only administrators may do this")
+
+
+def check_id(entity_id: str) -> str:
+    if not isinstance(entity_id, str) or not ID_PATTERN.match(entity_id):
+        raise InvalidInputError("Invalid id", details={"id": "expected 1-128 of A-Z a-z 0-9 _ -"})
+    return entity_id
+
+
+@dataclass(frozen=True)
+class EntityType:
+    name: str
+    model: type[EntityModel]
+    id_prefix: str
+    policy: Policy = field(default_factory=Policy)
+    # Fields only the server (functions, admins) may set through the entity API.
+    protected_fields: frozenset[str] = frozenset()
+    # Derives the id from the record's natural key, making creation exactly-once.
+    natural_id: Callable[[dict[str, Any]], str] | None = None

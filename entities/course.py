@@ -1,0 +1,148 @@
+"""Course, with its modules and lessons. Anyone reads published courses; instructors
+write their own; admins everything."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from entities.base import EntityModel, EntityType, Policy, require_signed_in
+from shared.auth import Caller, Role
+from shared.errors import ForbiddenError
+from shared.firestore import new_id
+
+
+class QuizQuestion(EntityModel):
+    question: str = Field(min_length=1, max_length=2000)
+    options: list[str] = Field(default_factory=list, max_length=20)
+    correct_answer: int | str | list[int] | None = None
+    explanation: str | None = None
+
+
+class Quiz(EntityModel):
+    id: str | None = None
+    title: str | None = None
+    questions: list[QuizQuestion] = Field(default_factory=list, max_length=200)
+    passing_score: int = Field(default=70, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _ensure_id(self) -> Quiz:
+        if not self.id:
+            self.id = new_id("quiz")
+        return self
+
+
+class Lesson(EntityModel):
+    id: str | None = None
+    title: str = Field(min_length=1, max_length=300)
+    content: str | None = Field(default=None, max_length=200_000)
+    duration: int | None = Field(default=None, ge=0, le=100_000)  # minutes
+    video_url: str | None = None
+    order: int | None = None
+
+    @model_validator(mode="after")
+    def _ensure_id(self) -> Lesson:
+        if not self.id:
+            self.id = new_id("les")
+        return self
+
+
+class Module(EntityModel):
+    id: str | None = None
+    title: str = Field(min_length=1, max_length=300)
+    description: str | None = None
+    order: int | None = None
+    lessons: list[Lesson] = Field(default_factory=list, max_length=500)
+    quiz: Quiz | None = None
+
+    @model_validator(mode="after")
+    def _ensure_id(self) -> Module:
+        if not self.id:
+            self.id = new_id("mod")
+        return self
+
+
+class Course(EntityModel):
+    title: str = Field(min_length=1, max_length=300)
+    description: str | None = Field(default=None, max_length=20_000)
+    category: str | None = Field(default=None, max_length=100)
+    level: Literal["beginner", "intermediate", "advanced"] | None = None
+    price: float | None = Field(default=None, ge=0, le=100_000)  # dollars; 0 or None is free
+    currency: str | None = Field(default=None, pattern=r"^[a-z]{3}$")
+    is_published: bool = False
+    instructor_email: str | None = None
+    instructor_name: str | None = None
+    thumbnail_url: str | None = None
+    duration: int | None = Field(default=None, ge=0)  # minutes
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    modules: list[Module] = Field(default_factory=list, max_length=200)
+    final_project: dict[str, Any] | None = None
+    organization_id: str | None = None
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Course:
+        seen: set[str] = set()
+        for module in self.modules:
+            for item in [module.id, *(lesson.id for lesson in module.lessons)]:
+                if item in seen:
+                    raise ValueError(f"duplicate module or lesson id {item}")
+                seen.add(str(item))
+        return self
+
+
+def is_paid(course: dict[str, Any]) -> bool:
+    return bool(course.get("price"))
+
+
+def lesson_ids(course: dict[str, Any]) -> list[str]:
+    return [lesson["id"] for module in course.get("modules") or [] for lesson in module.get("lessons") or []]
+
+
+def teaches(caller: Caller, course: dict[str, Any]) -> bool:
+    return caller.email is not None and caller.email in (course.get("instructor_email"), course.get("created_by"))
+
+
+class CoursePolicy(Policy):
+    anonymous_read = True
+
+    def read_scope(self, caller: Caller) -> dict[str, Any] | None:
+        if caller.is_admin:
+            return None
+        if caller.role == Role.INSTRUCTOR:
+            return {
+                "$or": [
+                    {"is_published": True},
+                    {"instructor_email": caller.email},
+                    {"created_by": caller.email},
+                ]
+            }
+        return {"is_published": True}
+
+    def check_create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
+        require_signed_in(caller)
+        if caller.is_admin:
+            return data
+        if caller.role != Role.INSTRUCTOR:
+            raise ForbiddenError("Only instructors and admins create courses")
+        if data.get("instructor_email") not in (None, caller.email):
+            raise ForbiddenError("Instructors create courses under their own name")
+        return {**data, "instructor_email": caller.email}
+
+    def check_update(
+        self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        require_signed_in(caller)
+        if caller.is_admin:
+            return changes
+        if caller.role != Role.INSTRUCTOR or not teaches(caller, existing):
+            raise ForbiddenError("Only the course's instructor or an admin may change it")
+        if changes.get("instructor_email", existing.get("instructor_email")) != existing.get("instructor_email"):
+            raise ForbiddenError("Only an admin may hand a course to another instructor")
+        return changes
+
+    def check_delete(self, caller: Caller, existing: dict[str, Any]) -> None:
+        self.check_update(caller, existing, {})
+
+
+ENTITY = EntityType(name="Course", model=Course, id_prefix="crs", policy=CoursePolicy())

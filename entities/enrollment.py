@@ -1,0 +1,88 @@
+"""Enrollment: one student in one course. Its id is derived from the pair, so the
+same enrollment can never be created twice, whoever races to create it."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal
+
+from pydantic import Field
+
+from entities import store
+from entities.base import EntityModel, EntityType, Policy, require_signed_in
+from entities.course import is_paid
+from shared.auth import Caller
+from shared.errors import ForbiddenError, InvalidInputError
+
+STUDENT_WRITABLE = frozenset({"last_accessed"})
+
+
+class Enrollment(EntityModel):
+    course_id: str = Field(min_length=1, max_length=128)
+    student_email: str = Field(min_length=3, max_length=320)
+    student_id: str | None = None
+    status: Literal["active", "completed", "cancelled", "refunded", "expired"] = "active"
+    enrolled_at: str | None = None
+    source: Literal["free", "purchase", "subscription", "admin", "enterprise"] | None = None
+    purchase_id: str | None = None
+    progress_percent: float = Field(default=0, ge=0, le=100)
+    completed_at: str | None = None
+    last_accessed: str | None = None
+    organization_id: str | None = None
+
+
+def enrollment_id(course_id: str, student_email: str) -> str:
+    digest = hashlib.sha256(f"{course_id}|{student_email.lower()}".encode()).hexdigest()
+    return f"enr_{digest[:24]}"
+
+
+class EnrollmentPolicy(Policy):
+    def read_scope(self, caller: Caller) -> dict[str, Any] | None:
+        require_signed_in(caller)
+        return None if caller.is_admin else {"student_email": caller.email}
+
+    def check_create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
+        require_signed_in(caller)
+        if caller.is_admin:
+            return {"source": "admin", **data}
+        if data.get("student_email") not in (None, caller.email):
+            raise ForbiddenError("Students enroll only themselves")
+        course_id = data.get("course_id")
+        if not isinstance(course_id, str):
+            raise InvalidInputError("course_id is required", details={"fields": [{"field": "course_id", "type": "missing"}]})
+        course = store.find("Course", course_id)
+        if course is None or not course.get("is_published"):
+            raise InvalidInputError("Course is not open for enrollment", details={"course_id": course_id})
+        if is_paid(course):
+            raise ForbiddenError("This course is paid: enroll through checkout", details={"course_id": course_id})
+        return {
+            **data,
+            "student_email": caller.email,
+            "student_id": caller.user_id,
+            "status": "active",
+            "source": "free",
+            "progress_percent": 0,
+            "completed_at": None,
+        }
+
+    def check_update(
+        self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        require_signed_in(caller)
+        if caller.is_admin:
+            return changes
+        if not caller.owns(existing.get("student_email")):
+            raise ForbiddenError("Not your enrollment")
+        refused = sorted(k for k, v in changes.items() if k not in STUDENT_WRITABLE and existing.get(k) != v)
+        if refused:
+            raise ForbiddenError("Students may change only last_accessed", details={"fields": refused})
+        return changes
+
+
+ENTITY = EntityType(
+    name="Enrollment",
+    model=Enrollment,
+    id_prefix="enr",
+    policy=EnrollmentPolicy(),
+    natural_id=lambda data: enrollment_id(str(data["course_id"]), str(data["student_email"])),
+)

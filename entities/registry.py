@@ -1,0 +1,17 @@
+"""The entity names the API knows; any other name is a 404."""
+
+from __future__ import annotations
+
+from entities import course, enrollment, progress, subscription, user
+from entities.base import EntityType
+
+ENTITIES: dict[str, EntityType] = {
+    e.name: e
+    for e in (
+        course.ENTITY,
+        enrollment.ENTITY,
+        progress.ENTITY,
+        user.ENTITY,
+        subscription.ENTITY,
+    )
+}

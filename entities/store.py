@@ -1,0 +1,356 @@
+"""Entity records in Firestore: one collection per entity, documents keyed by `id`.
+
+Privileged: the functions call it directly and do their own authorization; the
+entity HTTP API (`entities.api`) narrows reads with each entity's policy first.
+Records carry the built-ins `id`, `created_date`, `updated_date`, `created_by`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from entities.base import BUILTIN_FIELDS, EntityType, check_id
+from entities.query import Logic, Sort, matches, parse, parse_sort, pushdown, sort_key
+from shared.errors import ConflictError, InvalidInputError, NotFoundError
+from shared.firestore import TIMEOUT_SECONDS, client, new_id, now_iso
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import CollectionReference, Query
+
+DEFAULT_LIMIT = 5000
+MAX_LIMIT = 5000
+MAX_BULK = 500  # one Firestore batch
+MAX_SCAN = 20000  # documents a query may read to answer a filter Firestore cannot
+# Fields every record has, so Firestore can order by them without losing documents.
+ORDERABLE = frozenset({"created_date", "updated_date", "id"})
+
+
+def entity_type(name: str) -> EntityType:
+    from entities.registry import ENTITIES
+
+    try:
+        return ENTITIES[name]
+    except KeyError:
+        raise NotFoundError(f"Unknown entity {name!r}", details={"entity": name}) from None
+
+
+def collection(name: str) -> CollectionReference:
+    return client().collection(entity_type(name).name)
+
+
+# --- single records -------------------------------------------------------------
+
+
+def find(name: str, entity_id: str) -> dict[str, Any] | None:
+    snapshot = collection(name).document(check_id(entity_id)).get(timeout=TIMEOUT_SECONDS)
+    return snapshot.to_dict() if snapshot.exists else None
+
+
+def get(name: str, entity_id: str) -> dict[str, Any]:
+    found = find(name, entity_id)
+    if found is None:
+        raise NotFoundError(f"{name} {entity_id} not found", details={"entity": name, "id": entity_id})
+    return found
+
+
+def validated(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The data as the entity's model accepts it, or a 400 naming each bad field."""
+    model = entity_type(name).model
+    if not isinstance(data, dict):
+        raise InvalidInputError(f"A {name} must be a JSON object")
+    try:
+        return model.model_validate(data).model_dump(mode="json")
+    except ValidationError as exc:
+        from shared.http import validation_details
+
+        raise InvalidInputError(
+            f"Invalid {name}", details={"fields": validation_details(exc)}
+        ) from exc
+
+
+def record(
+    name: str, data: dict[str, Any], *, created_by: str | None, id: str | None = None
+) -> dict[str, Any]:
+    """A complete, validated document ready to write (built-ins set by the server)."""
+    etype = entity_type(name)
+    clean = validated(name, {k: v for k, v in data.items() if k not in BUILTIN_FIELDS})
+    now = now_iso()
+    return {
+        **clean,
+        "id": check_id(id) if id else new_id(etype.id_prefix),
+        "created_date": now,
+        "updated_date": now,
+        "created_by": created_by,
+    }
+
+
+def create(
+    name: str, data: dict[str, Any], *, created_by: str | None, id: str | None = None
+) -> dict[str, Any]:
+    """Write a new record; a record with the same id already there is a 409."""
+    from google.api_core.exceptions import AlreadyExists
+
+    doc = record(name, data, created_by=created_by, id=id)
+    try:
+        collection(name).document(doc["id"]).create(doc, timeout=TIMEOUT_SECONDS)
+    except AlreadyExists as exc:
+        raise ConflictError(f"{name} {doc['id']} already exists", details={"id": doc["id"]}) from exc
+    return doc
+
+
+def bulk_create(name: str, items: list[Any], *, created_by: str | None) -> list[dict[str, Any]]:
+    """All or nothing: every item is validated before one batched commit."""
+    if not isinstance(items, list) or not items:
+        raise InvalidInputError("Expected a non-empty array of records")
+    if len(items) > MAX_BULK:
+        raise InvalidInputError(f"At most {MAX_BULK} records per bulk request")
+    docs = []
+    for index, item in enumerate(items):
+        try:
+            docs.append(record(name, item, created_by=created_by))
+        except InvalidInputError as exc:
+            raise InvalidInputError(
+                f"Record {index} is invalid", details={"index": index, **exc.details}
+            ) from exc
+    batch = client().batch()
+    for doc in docs:
+        batch.create(collection(name).document(doc["id"]), doc)
+    batch.commit(timeout=TIMEOUT_SECONDS)
+    return docs
+
+
+def merged(name: str, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The record after `changes`, validated as a whole; built-ins stay the server's."""
+    if not isinstance(changes, dict):
+        raise InvalidInputError(f"An update to {name} must be a JSON object")
+    body = {k: v for k, v in existing.items() if k not in BUILTIN_FIELDS}
+    body.update({k: v for k, v in changes.items() if k not in BUILTIN_FIELDS})
+    clean = validated(name, body)
+    return {**clean, **{k: existing.get(k) for k in BUILTIN_FIELDS}, "updated_date": now_iso()}
+
+
+def update(name: str, entity_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Read, merge, validate and write in one transaction, so concurrent updates never interleave."""
+    from google.cloud import firestore
+
+    ref = collection(name).document(check_id(entity_id))
+    db = client()
+
+    @firestore.transactional
+    def apply(transaction: Any) -> dict[str, Any]:
+        snapshot = ref.get(transaction=transaction)
+        if not snapshot.exists:
+            raise NotFoundError(f"{name} {entity_id} not found", details={"entity": name, "id": entity_id})
+        doc = merged(name, snapshot.to_dict(), changes)
+        transaction.set(ref, doc)
+        return doc
+
+    result: dict[str, Any] = apply(db.transaction())
+    return result
+
+
+def delete(name: str, entity_id: str) -> None:
+    collection(name).document(check_id(entity_id)).delete(timeout=TIMEOUT_SECONDS)
+
+
+# --- queries ---------------------------------------------------------------------
+
+
+def combine(query: Any, scope: dict[str, Any] | None) -> Logic:
+    """The caller's query narrowed by a policy scope."""
+    tree = parse(query)
+    if scope is None:
+        return tree
+    return Logic("$and", (*tree.children, *parse(scope).children))
+
+
+def _base_query(name: str, tree: Logic) -> tuple[Query, bool]:
+    from google.cloud.firestore import FieldFilter
+
+    filters, exact = pushdown(tree)
+    q: Any = collection(name)
+    for field, op, value in filters:
+        q = q.where(filter=FieldFilter(field, op, value))
+    return q, exact
+
+
+def _direction(sort: Sort) -> str:
+    from google.cloud.firestore import Query as FsQuery
+
+    return FsQuery.DESCENDING if sort.descending else FsQuery.ASCENDING
+
+
+def _scan(q: Any) -> Iterator[dict[str, Any]]:
+    for count, snapshot in enumerate(q.stream(timeout=TIMEOUT_SECONDS), start=1):
+        if count > MAX_SCAN:
+            raise InvalidInputError(
+                f"Query too broad: it would read more than {MAX_SCAN} records; add an equality filter"
+            )
+        yield snapshot.to_dict()
+
+
+def _ordered(name: str, tree: Logic, sort: Sort, after: list[Any] | None) -> Iterator[dict[str, Any]]:
+    """Every matching record, in sort order, strictly after the cursor key if given."""
+    q, _ = _base_query(name, tree)
+
+    def is_after(doc: dict[str, Any]) -> bool:
+        if after is None:
+            return True
+        key = list(sort_key(doc, sort.field))
+        return key < after if sort.descending else key > after
+
+    if sort.field in ORDERABLE:
+        q = q.order_by(sort.field, direction=_direction(sort))
+        if after is not None:
+            from google.cloud.firestore import FieldFilter
+
+            q = q.where(filter=FieldFilter(sort.field, "<=" if sort.descending else ">=", after[1]))
+        for doc in _scan(q):
+            if matches(doc, tree) and is_after(doc):
+                yield doc
+        return
+    docs = [doc for doc in _scan(q) if matches(doc, tree)]
+    docs.sort(key=lambda d: sort_key(d, sort.field), reverse=sort.descending)
+    yield from (doc for doc in docs if is_after(doc))
+
+
+def _bounded(limit: Any, default: int = DEFAULT_LIMIT) -> int:
+    if limit in (None, ""):
+        return default
+    try:
+        value = int(limit)
+    except (TypeError, ValueError):
+        raise InvalidInputError("limit must be a whole number") from None
+    if not 1 <= value <= MAX_LIMIT:
+        raise InvalidInputError(f"limit must be between 1 and {MAX_LIMIT}")
+    return value
+
+
+def _skip(skip: Any) -> int:
+    if skip in (None, ""):
+        return 0
+    try:
+        value = int(skip)
+    except (TypeError, ValueError):
+        raise InvalidInputError("skip must be a whole number") from None
+    if value < 0:
+        raise InvalidInputError("skip must not be negative")
+    return value
+
+
+def project(doc: dict[str, Any], fields: Iterable[str] | None) -> dict[str, Any]:
+    if not fields:
+        return doc
+    return {"id": doc.get("id"), **{f: doc[f] for f in fields if f in doc}}
+
+
+def query(
+    name: str,
+    q: Any = None,
+    *,
+    sort: Any = None,
+    limit: Any = None,
+    skip: Any = None,
+    fields: list[str] | None = None,
+    scope: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Records matching `q` (and `scope`), sorted, skipped and limited."""
+    tree = combine(q, scope)
+    order = parse_sort(sort)
+    count, offset = _bounded(limit), _skip(skip)
+    base, exact = _base_query(name, tree)
+    if exact and order.field in ORDERABLE:
+        fast = base.order_by(order.field, direction=_direction(order)).offset(offset).limit(count)
+        return [project(s.to_dict(), fields) for s in fast.stream(timeout=TIMEOUT_SECONDS)]
+    out = []
+    for index, doc in enumerate(_ordered(name, tree, order, None)):
+        if index < offset:
+            continue
+        out.append(project(doc, fields))
+        if len(out) >= count:
+            break
+    return out
+
+
+def _fingerprint(q: Any, sort: Sort, fields: list[str] | None) -> str:
+    blob = json.dumps([q, sort.text, fields or []], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def page(
+    name: str,
+    q: Any = None,
+    *,
+    sort: Any = None,
+    limit: Any = None,
+    cursor: str | None = None,
+    fields: list[str] | None = None,
+    scope: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One cursor page: `{items, next_cursor, has_more}`; stable under inserts (keyset)."""
+    tree = combine(q, scope)
+    order = parse_sort(sort)
+    count = _bounded(limit, default=100)
+    fingerprint = _fingerprint(q, order, fields)
+    after = _decode_cursor(cursor, fingerprint) if cursor else None
+    items: list[dict[str, Any]] = []
+    has_more = False
+    last: dict[str, Any] | None = None
+    for doc in _ordered(name, tree, order, after):
+        if len(items) == count:
+            has_more = True
+            break
+        items.append(project(doc, fields))
+        last = doc
+    next_cursor = _encode_cursor(list(sort_key(last, order.field)), fingerprint) if has_more and last else None
+    return {"items": items, "next_cursor": next_cursor, "has_more": has_more}
+
+
+def _encode_cursor(key: list[Any], fingerprint: str) -> str:
+    raw = json.dumps({"k": key, "f": fingerprint}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, fingerprint: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        key, seen = data["k"], data["f"]
+        if not (isinstance(key, list) and len(key) == 3):
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        raise InvalidInputError("Invalid cursor") from None
+    if seen != fingerprint:
+        raise InvalidInputError("The cursor belongs to a different query, sort or field list")
+    return key
+
+
+def count(name: str, q: Any = None, *, scope: dict[str, Any] | None = None) -> int:
+    tree = combine(q, scope)
+    base, exact = _base_query(name, tree)
+    if exact:
+        result = base.count().get(timeout=TIMEOUT_SECONDS)
+        return int(result[0][0].value)
+    return sum(1 for doc in _scan(base) if matches(doc, tree))
+
+
+def delete_matching(name: str, q: Any, *, scope: dict[str, Any] | None = None) -> int:
+    """Delete what a query matches, in batches; returns how many went."""
+    if not q:
+        raise InvalidInputError("deleteMany needs a non-empty query")
+    tree = combine(q, scope)
+    base, _ = _base_query(name, tree)
+    ids = [doc["id"] for doc in _scan(base) if matches(doc, tree)]
+    db = client()
+    for start in range(0, len(ids), MAX_BULK):
+        batch = db.batch()
+        for entity_id in ids[start : start + MAX_BULK]:
+            batch.delete(collection(name).document(entity_id))
+        batch.commit(timeout=TIMEOUT_SECONDS)
+    return len(ids)

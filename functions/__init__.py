@@ -1,0 +1,1 @@
+"""The documented functions, one Cloud Functions HTTP target each (see registry.py)."""

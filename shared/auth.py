@@ -1,0 +1,176 @@
+"""Who is calling: password hashes, signed session tokens and the frozen `Caller`.
+
+Tokens are HS256 JWTs (PyJWT, algorithm pinned) with `sub`, `email`, `role`,
+`org`, `iat`, `exp`, `iss` and `aud`. A service token (role `service`) is what
+server-to-server callers send in `Base44-Service-Authorization`; it may act for a
+user named by an `on-behalf-of` token.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from shared import config
+from shared.errors import UnauthenticatedError
+
+_ALGORITHM = "HS256"
+_ISSUER = "sparkacademy"
+
+
+class Role(StrEnum):
+    STUDENT = "student"
+    INSTRUCTOR = "instructor"
+    ADMIN = "admin"
+    ORG_ADMIN = "org_admin"  # administers one organization's people and training
+    SERVICE = "service"  # server-to-server; never a person
+
+
+USER_ROLES = frozenset({Role.STUDENT, Role.INSTRUCTOR, Role.ADMIN, Role.ORG_ADMIN})
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The verified identity behind one request; anonymous callers have no user_id."""
+
+    user_id: str | None
+    email: str | None
+    role: Role | None
+    org_id: str | None = None
+    ip: str = ""
+    via_service: bool = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.role is not None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in (Role.ADMIN, Role.SERVICE)
+
+    @property
+    def rate_key(self) -> str:
+        """Who a rate limit counts against: the user, else the client address."""
+        return f"user:{self.user_id}" if self.user_id else f"ip:{self.ip or 'unknown'}"
+
+    def owns(self, email: str | None) -> bool:
+        return bool(self.email) and self.email == email
+
+
+ANONYMOUS = Caller(user_id=None, email=None, role=None)
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    # argon2id with the library's RFC 9106 low-memory profile defaults.
+    return PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher().verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_needs_rehash(stored_hash: str) -> bool:
+    return _hasher().check_needs_rehash(stored_hash)
+
+
+def issue_token(
+    *, user_id: str, email: str, role: Role | str, org_id: str | None = None, ttl: int | None = None
+) -> tuple[str, int]:
+    """Sign a session token; returns it with its expiry (unix seconds)."""
+    now = int(time.time())
+    exp = now + (ttl if ttl is not None else config.token_ttl_seconds())
+    claims: dict[str, Any] = {
+        "sub": user_id,
+        "email": email,
+        "role": str(role),
+        "iat": now,
+        "exp": exp,
+        "iss": _ISSUER,
+        "aud": config.app_id(),
+        "jti": uuid.uuid4().hex,
+    }
+    if org_id:
+        claims["org"] = org_id
+    return jwt.encode(claims, config.jwt_secret(), algorithm=_ALGORITHM), exp
+
+
+def issue_service_token(name: str, ttl: int = 3600) -> str:
+    """A token for server-to-server calls (schedulers, the CI smoke test)."""
+    token, _ = issue_token(user_id=f"service:{name}", email="", role=Role.SERVICE, ttl=ttl)
+    return token
+
+
+def decode_token(token: str) -> dict[str, Any]:
+    """Verify signature, algorithm, expiry, issuer and audience; refuse anything else."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            config.jwt_secret(),
+            algorithms=[_ALGORITHM],
+            audience=config.app_id(),
+            issuer=_ISSUER,
+            options={"require": ["sub", "role", "exp", "iat"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise UnauthenticatedError("Session expired; sign in again") from exc
+    except jwt.PyJWTError as exc:
+        raise UnauthenticatedError("Invalid authentication token") from exc
+    try:
+        Role(claims["role"])
+    except ValueError as exc:
+        raise UnauthenticatedError("Invalid authentication token") from exc
+    return claims
+
+
+def _bearer(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthenticatedError("Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
+def _caller_from_claims(claims: Mapping[str, Any], ip: str, via_service: bool = False) -> Caller:
+    return Caller(
+        user_id=str(claims["sub"]),
+        email=claims.get("email") or None,
+        role=Role(claims["role"]),
+        org_id=claims.get("org"),
+        ip=ip,
+        via_service=via_service,
+    )
+
+
+def caller_from_headers(headers: Mapping[str, str], ip: str) -> Caller:
+    """Resolve the caller from request headers; no token at all means anonymous."""
+    service_token = _bearer(headers.get("Base44-Service-Authorization"))
+    if service_token:
+        service = decode_token(service_token)
+        if service["role"] != Role.SERVICE:
+            raise UnauthenticatedError("Service authorization requires a service token")
+        behalf = _bearer(headers.get("on-behalf-of")) or _bearer(headers.get("Authorization"))
+        if behalf:
+            return _caller_from_claims(decode_token(behalf), ip, via_service=True)
+        return _caller_from_claims(service, ip)
+    token = _bearer(headers.get("Authorization"))
+    if token is None:
+        return Caller(user_id=None, email=None, role=None, ip=ip)
+    return _caller_from_claims(decode_token(token), ip)

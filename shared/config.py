@@ -1,0 +1,110 @@
+"""Settings from the environment: every variable name the product reads lives here.
+
+Secrets are read when used, never at import, and a missing one is named in a
+`ConfigurationError` (its value never appears in messages or logs).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from shared.errors import ConfigurationError
+
+T = TypeVar("T")
+
+# Names of environment variables, in one place.
+ENV = "SPARK_ENV"  # "development" (emulator, tests) or "production"
+APP_ID = "BASE44_APP_ID"
+PROJECT = "GOOGLE_CLOUD_PROJECT"
+JWT_SECRET = "JWT_SECRET"
+TOKEN_TTL_SECONDS = "TOKEN_TTL_SECONDS"
+MAX_BODY_BYTES = "MAX_BODY_BYTES"
+PUBLIC_BASE_URL = "PUBLIC_BASE_URL"
+STRIPE_SECRET_KEY = "STRIPE_SECRET_KEY"
+STRIPE_WEBHOOK_SECRET = "STRIPE_WEBHOOK_SECRET"
+STRIPE_API_BASE = "STRIPE_API_BASE"
+CURRENCY = "PAYMENT_CURRENCY"
+OPENAI_API_KEY = "OPENAI_API_KEY"
+OPENAI_BASE_URL = "OPENAI_BASE_URL"
+RATE_LIMITS_ENABLED = "RATE_LIMITS_ENABLED"
+
+_MIN_SECRET_BYTES = 32
+
+
+def get(name: str, default: T | None = None, cast: Callable[[str], T] | None = None) -> T | str | None:
+    """Read one setting; `cast` converts it and a bad value is named in the error."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if cast is None:
+        return raw
+    try:
+        return cast(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"Setting {name} has an invalid value") from exc
+
+
+def require(name: str) -> str:
+    """Read a setting that must be present."""
+    value = os.environ.get(name)
+    if not value:
+        raise ConfigurationError(f"Setting {name} is not configured", details={"missing": [name]})
+    return value
+
+
+def check_required(names: Iterable[str]) -> None:
+    """Fail with every missing name at once (used at cold start and by the emulator)."""
+    missing = [n for n in names if not os.environ.get(n)]
+    if missing:
+        raise ConfigurationError(
+            "Missing required settings: " + ", ".join(missing), details={"missing": missing}
+        )
+
+
+def _flag(raw: str) -> bool:
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(raw)
+
+
+def is_production() -> bool:
+    return (get(ENV, "production") or "production") == "production"
+
+
+def app_id() -> str:
+    return str(get(APP_ID, "sparkacademy"))
+
+
+def project_id() -> str:
+    return str(get(PROJECT, "sparkacademy-dev"))
+
+
+def jwt_secret() -> str:
+    secret = require(JWT_SECRET)
+    if len(secret.encode()) < _MIN_SECRET_BYTES:
+        raise ConfigurationError(f"Setting {JWT_SECRET} must be at least {_MIN_SECRET_BYTES} bytes")
+    return secret
+
+
+def token_ttl_seconds() -> int:
+    return int(get(TOKEN_TTL_SECONDS, 24 * 3600, int) or 0)
+
+
+def max_body_bytes() -> int:
+    return int(get(MAX_BODY_BYTES, 1024 * 1024, int) or 0)
+
+
+def rate_limits_enabled() -> bool:
+    return bool(get(RATE_LIMITS_ENABLED, True, _flag))
+
+
+def public_base_url() -> str:
+    return str(get(PUBLIC_BASE_URL, "http://127.0.0.1:8080")).rstrip("/")
+
+
+def currency() -> str:
+    return str(get(CURRENCY, "usd")).lower()

@@ -1,0 +1,284 @@
+"""The request pipeline every entry point shares, and the `endpoint` decorator.
+
+One pass per request: CORS preflight, method, body size, authentication, role,
+rate limit, JSON parsing, validation against the function's pydantic model, the
+handler, JSON serialisation. Every failure leaves through `error_response`, so
+each client sees the same envelope whether it came through the emulator's
+`invoke` route or straight to the Cloud Function.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+
+from shared import config, logging, ratelimit
+from shared.auth import Caller, Role, caller_from_headers
+from shared.errors import (
+    AppError,
+    ForbiddenError,
+    InvalidInputError,
+    MethodNotAllowedError,
+    PayloadTooLargeError,
+    ServiceUnavailableError,
+    UnauthenticatedError,
+    UnsupportedMediaTypeError,
+)
+from shared.firestore import is_storage_failure
+
+if TYPE_CHECKING:
+    import flask
+
+CORS_ALLOW_HEADERS = ", ".join(
+    [
+        "Authorization",
+        "Content-Type",
+        "Accept",
+        "X-App-Id",
+        "X-Origin-URL",
+        "X-Base44-Anonymous-Id",
+        "Base44-Functions-Version",
+        "Base44-App-Id",
+        "Base44-Api-Url",
+        "Base44-Service-Authorization",
+        "on-behalf-of",
+        "Stripe-Signature",
+    ]
+)
+CORS_EXPOSE_HEADERS = "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
+
+
+@dataclass
+class Reply:
+    """A handler result with a status or headers other than 200 JSON."""
+
+    body: Any
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What an entry point requires before its handler runs."""
+
+    name: str
+    roles: frozenset[Role] | None = None  # None: any signed-in caller
+    anonymous: bool = False  # True: callers without a token are let in
+    rate: tuple[str, ...] = ()
+    model: type[BaseModel] | None = None
+    methods: tuple[str, ...] = ("POST",)
+    body: str = "json"  # "json" parsed and validated; "raw" handed over untouched
+
+
+def endpoint(
+    name: str,
+    *,
+    request: type[BaseModel] | None = None,
+    roles: Iterable[Role] | None = None,
+    anonymous: bool = False,
+    rate: Iterable[str] = ("functions",),
+) -> Callable[[Callable[..., Any]], Callable[[flask.Request], flask.Response]]:
+    """Make `handler(body, caller)` a Cloud Functions HTTP target named `name`.
+
+    `request` is the pydantic model of the payload (unknown fields refused);
+    `roles` limits who may call; `rate` names the limits in `shared.ratelimit`.
+    """
+    spec = Spec(
+        name=name,
+        roles=frozenset(roles) if roles is not None else None,
+        anonymous=anonymous,
+        rate=tuple(rate),
+        model=request,
+    )
+
+    def decorate(handler: Callable[..., Any]) -> Callable[[flask.Request], flask.Response]:
+        @functools.wraps(handler)
+        def target(req: flask.Request) -> flask.Response:
+            return serve(req, spec, handler)
+
+        target.spec = spec  # type: ignore[attr-defined]
+        return target
+
+    return decorate
+
+
+def raw_endpoint(
+    name: str, *, rate: Iterable[str] = ()
+) -> Callable[[Callable[..., Any]], Callable[[flask.Request], flask.Response]]:
+    """A target that authenticates itself (webhooks): `handler(request)` gets the raw request."""
+    spec = Spec(name=name, anonymous=True, rate=tuple(rate), body="raw")
+
+    def decorate(handler: Callable[..., Any]) -> Callable[[flask.Request], flask.Response]:
+        @functools.wraps(handler)
+        def target(req: flask.Request) -> flask.Response:
+            return serve(req, spec, lambda raw, _caller: handler(raw))
+
+        target.spec = spec  # type: ignore[attr-defined]
+        return target
+
+    return decorate
+
+
+def serve(req: flask.Request, spec: Spec, handler: Callable[[Any, Caller], Any]) -> flask.Response:
+    """Run the whole pipeline for one request and always answer."""
+    logging.bind_request(
+        req.headers.get("Function-Execution-Id"), req.headers.get("X-Cloud-Trace-Context"), spec.name
+    )
+    extra_headers: dict[str, str] = {}
+    try:
+        if req.method == "OPTIONS":
+            return _response(Reply("", status=204, content_type="text/plain"), req)
+        if req.method not in spec.methods:
+            raise MethodNotAllowedError(f"{spec.name} accepts {', '.join(spec.methods)}")
+        raw = read_body(req)
+        caller = authenticate(req)
+        authorize(spec, caller)
+        verdict = ratelimit.hit(spec.rate, caller.rate_key)
+        if verdict is not None:
+            extra_headers.update(verdict.headers())
+        if spec.body == "raw":
+            result = handler(req, caller)
+        else:
+            payload = parse_json(raw)
+            result = handler(validate(spec.model, payload) if spec.model else payload, caller)
+        reply = result if isinstance(result, Reply) else Reply(result)
+        reply.headers = {**extra_headers, **reply.headers}
+        return _response(reply, req)
+    except Exception as exc:  # noqa: BLE001 - the one place errors become answers
+        return error_response(exc, req, extra_headers)
+
+
+def read_body(req: flask.Request) -> bytes:
+    limit = config.max_body_bytes()
+    if req.content_length is not None and req.content_length > limit:
+        raise PayloadTooLargeError(f"Request body exceeds {limit} bytes", details={"limit": limit})
+    data = req.stream.read(limit + 1) if req.content_length is None else req.get_data(cache=True)
+    if len(data) > limit:
+        raise PayloadTooLargeError(f"Request body exceeds {limit} bytes", details={"limit": limit})
+    return data
+
+
+def client_ip(req: flask.Request) -> str:
+    forwarded = req.headers.get("X-Forwarded-For", "")
+    return forwarded.split(",")[0].strip() or (req.remote_addr or "")
+
+
+def authenticate(req: flask.Request) -> Caller:
+    return caller_from_headers(req.headers, client_ip(req))
+
+
+def authorize(spec: Spec, caller: Caller) -> None:
+    if not caller.is_authenticated:
+        if spec.anonymous:
+            return
+        raise UnauthenticatedError()
+    if spec.roles is not None and caller.role not in spec.roles and caller.role != Role.SERVICE:
+        raise ForbiddenError(f"{spec.name} requires role {' or '.join(sorted(spec.roles))}")
+
+
+def parse_json(raw: bytes) -> Any:
+    """Empty bodies are `{}`: the SDK sends none for `invoke(name)` without a payload."""
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise UnsupportedMediaTypeError("Request body must be UTF-8 JSON") from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(
+            "Malformed JSON body", details={"line": exc.lineno, "column": exc.colno}
+        ) from exc
+
+
+def validate(model: type[BaseModel], payload: Any) -> BaseModel:
+    if not isinstance(payload, dict):
+        raise InvalidInputError("Request body must be a JSON object")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise InvalidInputError(
+            "Invalid parameters", details={"fields": validation_details(exc)}
+        ) from exc
+
+
+def validation_details(exc: ValidationError) -> list[dict[str, str]]:
+    """Field locations and error types only: never pydantic's text or the input values."""
+    return [
+        {"field": ".".join(str(p) for p in err["loc"]) or "body", "type": err["type"]}
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+def error_response(
+    exc: BaseException, req: flask.Request | None, headers: dict[str, str] | None = None
+) -> flask.Response:
+    """Map any exception to the envelope; unknown ones are logged and answered 500."""
+    app_error = to_app_error(exc)
+    if app_error.status >= 500:
+        logging.error(
+            f"{type(exc).__name__}: {app_error.message}",
+            code=app_error.code,
+            stack_trace="".join(traceback.format_exception(exc)),
+        )
+    reply = Reply(app_error.envelope(), status=app_error.status)
+    reply.headers = {**(headers or {}), **app_error.headers}
+    if app_error.retryable and app_error.status == 503:
+        reply.headers.setdefault("Retry-After", "5")
+    return _response(reply, req)
+
+
+def to_app_error(exc: BaseException) -> AppError:
+    if isinstance(exc, AppError):
+        return exc
+    if type(exc).__name__ == "RequestEntityTooLarge":
+        return PayloadTooLargeError()
+    if is_storage_failure(exc):
+        return ServiceUnavailableError("The data store is unavailable; retry shortly")
+    return AppError()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def to_json(body: Any) -> str:
+    return json.dumps(body, default=_json_default, ensure_ascii=False)
+
+
+def cors_headers(req: flask.Request | None) -> dict[str, str]:
+    origin = req.headers.get("Origin") if req is not None else None
+    return {
+        "Access-Control-Allow-Origin": origin or "*",
+        "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+        "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+        "Access-Control-Expose-Headers": CORS_EXPOSE_HEADERS,
+        "Access-Control-Max-Age": "3600",
+        "Vary": "Origin",
+    }
+
+
+def _response(reply: Reply, req: flask.Request | None) -> flask.Response:
+    import flask
+
+    if reply.content_type == "application/json" and reply.status != 204:
+        body: str | bytes = to_json(reply.body)
+    else:
+        body = reply.body if isinstance(reply.body, str | bytes) else str(reply.body)
+    resp = flask.Response(body, status=reply.status, content_type=reply.content_type)
+    for key, value in {**cors_headers(req), **reply.headers}.items():
+        resp.headers[key] = value
+    return resp

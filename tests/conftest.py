@@ -1,0 +1,87 @@
+"""Shared fixtures: the real Firestore emulator, a clean database per test, users and tokens."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+PROJECT = "sparkacademy-test"
+TEST_JWT_SECRET = "test-secret-for-jwt-signing-0123456789abcdef"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def environment() -> Iterator[None]:
+    os.environ.update(
+        {
+            "SPARK_ENV": "development",
+            "GOOGLE_CLOUD_PROJECT": PROJECT,
+            "JWT_SECRET": TEST_JWT_SECRET,
+            "BASE44_APP_ID": "sparkacademy",
+        }
+    )
+    yield
+
+
+@pytest.fixture(scope="session")
+def firestore_emulator(environment: None) -> Iterator[Any]:
+    """One emulator for the run: FIRESTORE_EMULATOR_HOST if set, else started here."""
+    from emulator import firestore_emulator
+    from shared.firestore import reset_client
+
+    started = None
+    if not os.environ.get("FIRESTORE_EMULATOR_HOST"):
+        started = firestore_emulator.start()
+        os.environ["FIRESTORE_EMULATOR_HOST"] = started.host
+    reset_client()
+    host = os.environ["FIRESTORE_EMULATOR_HOST"]
+    yield firestore_emulator.FirestoreEmulator(host, started.process, started.log_path) if started else host
+    if started is not None:
+        started.stop()
+        os.environ.pop("FIRESTORE_EMULATOR_HOST", None)
+
+
+@pytest.fixture
+def db(firestore_emulator: Any) -> Any:
+    """A Firestore client on an emptied database."""
+    import urllib.request
+
+    from shared.firestore import client
+
+    host = os.environ["FIRESTORE_EMULATOR_HOST"]
+    url = f"http://{host}/emulator/v1/projects/{PROJECT}/databases/(default)/documents"
+    urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=10).read()
+    return client()
+
+
+@pytest.fixture
+def gateway(db: Any) -> Any:
+    """A test client of the emulator gateway (the Base44 HTTP contract)."""
+    from emulator.gateway import create_app
+
+    return create_app().test_client()
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., tuple[dict[str, Any], str]]:
+    """Create a user with a password and return (user record, bearer token)."""
+    from entities import accounts
+    from shared.auth import Role
+
+    counter = iter(range(10_000))
+
+    def make(role: str = "student", email: str | None = None, **extra: Any) -> tuple[dict[str, Any], str]:
+        address = email or f"{role}{next(counter)}@example.test"
+        user = accounts.create_user(
+            email=address, password="Passw0rd!", full_name=extra.pop("full_name", f"Test {role}"),
+            role=Role(role), created_by=None, extra=extra,
+        )
+        return user, accounts.session_for(user)["access_token"]
+
+    return make
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

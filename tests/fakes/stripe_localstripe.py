@@ -1,0 +1,431 @@
+"""Test-only Stripe server: localstripe plus the APIs it lacks, bound to 127.0.0.1.
+
+Run with localstripe's own interpreter (it lives in its own venv):
+
+    .venv-localstripe/bin/python tests/fakes/stripe_localstripe.py --port 8420
+
+localstripe answers Customers, PaymentIntents, Plans, Products, Subscriptions,
+Invoices and Events, and signs and delivers webhooks. This adds, in the shape of
+the current API:
+
+- Checkout Sessions: create, retrieve, list (created[gte|lte], status), line items;
+- Billing portal sessions (the customer must exist);
+- Prices: create, retrieve, list by `lookup_keys[]`; a recurring price is also a
+  localstripe Plan of the same id, so subscriptions can be made from it;
+- test controls under /_test: complete a session (pay it through a real
+  localstripe PaymentIntent or Subscription, then send `checkout.session.completed`
+  through localstripe's signed webhook delivery), make the next N calls to a path
+  fail with a given status and error body, read the requests received, reset all.
+
+Everything here is what a test needs to drive the real `stripe` SDK; nothing
+of it runs in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import time
+
+from aiohttp import web
+from localstripe import server as ls
+from localstripe.errors import UserError
+from localstripe.resources import (
+    Customer,
+    Event,
+    PaymentIntent,
+    PaymentMethod,
+    Plan,
+    Product,
+    Subscription,
+    random_id,
+    store,
+)
+from localstripe.webhooks import schedule_webhook
+
+SESSIONS: dict[str, dict] = {}
+PRICES: dict[str, dict] = {}
+REQUESTS: list[dict] = []
+FAILURES: list[dict] = []
+
+
+class _Exported:
+    """What localstripe's Event wants: something with `_export()`."""
+
+    def __init__(self, data: dict) -> None:
+        self._data = data
+
+    def _export(self, expand=None):  # noqa: ANN001, ANN202 - localstripe's signature
+        return json.loads(json.dumps(self._data))
+
+
+def _error(status: int, message: str, code: str | None = None, param: str | None = None):
+    err = {"type": "invalid_request_error", "message": message}
+    if code:
+        err["code"] = code
+    if param:
+        err["param"] = param
+    return web.json_response({"error": err}, status=status)
+
+
+def _flat_pairs(data) -> list[list[str]]:  # noqa: ANN001 - aiohttp MultiDict
+    return [[k, v] for k, v in data.items()]
+
+
+@web.middleware
+async def record_and_fail(request, handler):  # noqa: ANN001, ANN201
+    if request.path.startswith("/v1/"):
+        form = await request.post() if request.method == "POST" else request.query
+        REQUESTS.append(
+            {
+                "method": request.method,
+                "path": request.path,
+                "form": _flat_pairs(form),
+                "idempotency_key": request.headers.get("Idempotency-Key"),
+            }
+        )
+        for rule in FAILURES:
+            if rule["count"] > 0 and request.path.startswith(rule["path"]) and rule["method"] in ("*", request.method):
+                rule["count"] -= 1
+                return web.json_response({"error": rule["error"]}, status=rule["status"])
+    return await handler(request)
+
+
+# --- Prices ------------------------------------------------------------------
+
+
+def _price_export(price: dict) -> dict:
+    return dict(price)
+
+
+async def create_price(request):  # noqa: ANN001, ANN201
+    data = await ls.get_post_data(request) or {}
+    currency = data.get("currency")
+    try:
+        amount = int(data.get("unit_amount"))
+    except (TypeError, ValueError):
+        return _error(400, "Missing required param: unit_amount.", param="unit_amount")
+    if not currency:
+        return _error(400, "Missing required param: currency.", param="currency")
+    product = data.get("product")
+    if product is None and isinstance(data.get("product_data"), dict):
+        product = Product(name=data["product_data"].get("name"), metadata=data["product_data"].get("metadata")).id
+    if product is None:
+        return _error(400, "Missing required param: product.", param="product")
+    Product._api_retrieve(product)  # 404 when unknown
+    lookup_key = data.get("lookup_key")
+    transfer = str(data.get("transfer_lookup_key", "false")).lower() == "true"
+    if lookup_key:
+        holder = [p for p in PRICES.values() if p["lookup_key"] == lookup_key]
+        if holder and not transfer:
+            return _error(400, f"A price ({holder[0]['id']}) already uses that lookup key.", param="lookup_key")
+        for p in holder:
+            p["lookup_key"] = None
+    recurring = data.get("recurring")
+    price_id = "price_" + random_id(14)
+    price = {
+        "id": price_id,
+        "object": "price",
+        "active": True,
+        "billing_scheme": "per_unit",
+        "created": int(time.time()),
+        "currency": currency,
+        "livemode": False,
+        "lookup_key": lookup_key,
+        "metadata": data.get("metadata") or {},
+        "nickname": data.get("nickname"),
+        "product": product,
+        "recurring": None,
+        "type": "one_time",
+        "unit_amount": amount,
+    }
+    if isinstance(recurring, dict):
+        interval = recurring.get("interval")
+        price["recurring"] = {"interval": interval, "interval_count": int(recurring.get("interval_count", 1))}
+        price["type"] = "recurring"
+        Plan(id=price_id, amount=amount, currency=currency, interval=interval, product=product)
+    PRICES[price_id] = price
+    return web.json_response(_price_export(price))
+
+
+def retrieve_price(request):  # noqa: ANN001, ANN201
+    price = PRICES.get(request.match_info["id"])
+    if price is None:
+        return _error(404, f"No such price: '{request.match_info['id']}'", code="resource_missing", param="id")
+    return web.json_response(_price_export(price))
+
+
+def list_prices(request):  # noqa: ANN001, ANN201
+    data = ls.unflatten_data(request.query)
+    keys = data.get("lookup_keys")
+    if isinstance(keys, str):
+        keys = [keys]
+    items = [p for p in PRICES.values() if keys is None or p["lookup_key"] in keys]
+    if "active" in data:
+        wanted = str(data["active"]).lower() == "true"
+        items = [p for p in items if p["active"] == wanted]
+    return _page("/v1/prices", sorted(items, key=lambda p: -p["created"]), data)
+
+
+def _page(url: str, items: list[dict], data: dict):  # noqa: ANN201
+    limit = int(data.get("limit", 10))
+    after = data.get("starting_after")
+    if after:
+        ids = [i["id"] for i in items]
+        items = items[ids.index(after) + 1 :] if after in ids else []
+    return web.json_response(
+        {"object": "list", "url": url, "data": items[:limit], "has_more": len(items) > limit}
+    )
+
+
+# --- Checkout Sessions ---------------------------------------------------------
+
+
+def _line_items(raw, currency: str | None) -> list[dict]:  # noqa: ANN001
+    if not isinstance(raw, list) or not raw:
+        raise UserError(400, "line_items is required")
+    out = []
+    for item in raw:
+        quantity = int(item.get("quantity", 1))
+        if "price" in item:
+            price = PRICES.get(item["price"])
+            if price is None:
+                raise UserError(404, f"No such price: '{item['price']}'")
+            amount, cur, name = price["unit_amount"], price["currency"], price["nickname"] or price["product"]
+            price_obj = price
+        else:
+            pdata = item.get("price_data") or {}
+            amount, cur = int(pdata["unit_amount"]), pdata["currency"]
+            name = (pdata.get("product_data") or {}).get("name")
+            price_obj = {"id": "price_" + random_id(14), "object": "price", "unit_amount": amount, "currency": cur,
+                         "product": "prod_" + random_id(14), "metadata": (pdata.get("product_data") or {}).get("metadata") or {},
+                         "recurring": None, "type": "one_time", "lookup_key": None}
+        out.append({
+            "id": "li_" + random_id(14),
+            "object": "item",
+            "amount_subtotal": amount * quantity,
+            "amount_total": amount * quantity,
+            "currency": cur,
+            "description": name,
+            "price": price_obj,
+            "quantity": quantity,
+        })
+    return out
+
+
+async def create_session(request):  # noqa: ANN001, ANN201
+    data = await ls.get_post_data(request) or {}
+    mode = data.get("mode")
+    if mode not in ("payment", "subscription", "setup"):
+        return _error(400, "Missing required param: mode.", param="mode")
+    if not data.get("success_url"):
+        return _error(400, "Missing required param: success_url.", param="success_url")
+    if data.get("customer"):
+        Customer._api_retrieve(data["customer"])
+    items = _line_items(data.get("line_items"), None)
+    currencies = {i["currency"] for i in items}
+    if len(currencies) != 1:
+        return _error(400, "All line items must use the same currency.", param="line_items")
+    session_id = "cs_test_" + random_id(24)
+    total = sum(i["amount_total"] for i in items)
+    session = {
+        "id": session_id,
+        "object": "checkout.session",
+        "amount_subtotal": total,
+        "amount_total": total,
+        "cancel_url": data.get("cancel_url"),
+        "client_reference_id": data.get("client_reference_id"),
+        "created": int(time.time()),
+        "currency": currencies.pop(),
+        "customer": data.get("customer"),
+        "customer_details": None,
+        "customer_email": data.get("customer_email"),
+        "expires_at": int(time.time()) + 24 * 3600,
+        "livemode": False,
+        "metadata": data.get("metadata") or {},
+        "mode": mode,
+        "payment_intent": None,
+        "payment_status": "unpaid",
+        "status": "open",
+        "subscription": None,
+        "success_url": data.get("success_url"),
+        "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+        "_line_items": items,
+        "_subscription_metadata": (data.get("subscription_data") or {}).get("metadata") or {},
+        "_payment_intent_metadata": (data.get("payment_intent_data") or {}).get("metadata") or {},
+    }
+    SESSIONS[session_id] = session
+    return web.json_response(_session_export(session, data.get("expand")))
+
+
+def _session_export(session: dict, expand=None) -> dict:  # noqa: ANN001
+    out = {k: v for k, v in session.items() if not k.startswith("_")}
+    expand = expand or []
+    if isinstance(expand, str):
+        expand = [expand]
+    if "line_items" in expand:
+        out["line_items"] = {"object": "list", "data": session["_line_items"], "has_more": False,
+                             "url": f"/v1/checkout/sessions/{session['id']}/line_items"}
+    if "subscription" in expand and session["subscription"]:
+        out["subscription"] = _subscription_now(session["subscription"])
+    if "payment_intent" in expand and session["payment_intent"]:
+        out["payment_intent"] = PaymentIntent._api_retrieve(session["payment_intent"])._export()
+    return out
+
+
+def _subscription_now(sub_id: str) -> dict:
+    """A localstripe subscription in the current shape (period end on the items)."""
+    sub = Subscription._api_retrieve(sub_id)._export()
+    for item in sub.get("items", {}).get("data", []):
+        item["current_period_start"] = sub.get("current_period_start")
+        item["current_period_end"] = sub.get("current_period_end")
+        item["price"] = PRICES.get(item["plan"]["id"]) if isinstance(item.get("plan"), dict) else None
+    return sub
+
+
+def _session(request) -> dict:  # noqa: ANN001
+    session = SESSIONS.get(request.match_info["id"])
+    if session is None:
+        raise UserError(404, f"No such checkout.session: '{request.match_info['id']}'")
+    return session
+
+
+def retrieve_session(request):  # noqa: ANN001, ANN201
+    data = ls.unflatten_data(request.query)
+    return web.json_response(_session_export(_session(request), data.get("expand")))
+
+
+def session_line_items(request):  # noqa: ANN001, ANN201
+    return _page(request.path, _session(request)["_line_items"], ls.unflatten_data(request.query))
+
+
+def list_sessions(request):  # noqa: ANN001, ANN201
+    data = ls.unflatten_data(request.query)
+    items = sorted(SESSIONS.values(), key=lambda s: (-s["created"], s["id"]))
+    created = data.get("created") or {}
+    if isinstance(created, dict):
+        for op, test in (("gte", int.__ge__), ("gt", int.__gt__), ("lte", int.__le__), ("lt", int.__lt__)):
+            if op in created:
+                bound = int(created[op])
+                items = [s for s in items if test(s["created"], bound)]
+    for field in ("status", "customer", "payment_intent", "subscription"):
+        if field in data:
+            items = [s for s in items if s[field] == data[field]]
+    return _page("/v1/checkout/sessions", [_session_export(s, data.get("expand")) for s in items], data)
+
+
+async def complete_session(request):  # noqa: ANN001, ANN201
+    """Pay an open session as the hosted page would; `card=decline` makes the charge fail."""
+    session = _session(request)
+    data = await ls.get_post_data(request) or {}
+    if session["status"] != "open":
+        return _error(400, "This session is not open.")
+    if "created" in data:  # tests backdate sessions to exercise date ranges
+        session["created"] = int(data["created"])
+    customer_id = session["customer"]
+    if customer_id is None:
+        customer_id = Customer(email=session["customer_email"]).id
+        session["customer"] = customer_id
+    email = Customer._api_retrieve(customer_id).email or session["customer_email"]
+    session["customer_details"] = {"email": email}
+    card = "pm_card_chargeCustomerFail" if data.get("card") == "decline" else "pm_card_visa"
+    if session["mode"] == "payment":
+        try:
+            pi = PaymentIntent._api_create(
+                amount=session["amount_total"], currency=session["currency"], customer=customer_id,
+                payment_method=card, metadata=dict(session["_payment_intent_metadata"]), confirm=True,
+            )
+        except UserError:
+            return _error(402, "Your card was declined.", code="card_declined")
+        session["payment_intent"] = pi.id
+        if pi.status != "succeeded":
+            return _error(402, "Your card was declined.", code="card_declined")
+    else:
+        pm = PaymentMethod._api_retrieve(card)
+        PaymentMethod._api_attach(pm.id, customer=customer_id)
+        Customer._api_update(customer_id, invoice_settings={"default_payment_method": pm.id})
+        price_id = session["_line_items"][0]["price"]["id"]
+        sub = Subscription._api_create(
+            customer=customer_id, items=[{"plan": price_id}], metadata=dict(session["_subscription_metadata"])
+        )
+        session["subscription"] = sub.id
+    session["status"] = "complete"
+    session["payment_status"] = "paid"
+    schedule_webhook(Event("checkout.session.completed", _Exported(_session_export(session))))
+    return web.json_response(_session_export(session))
+
+
+# --- Billing portal ------------------------------------------------------------
+
+
+async def create_portal_session(request):  # noqa: ANN001, ANN201
+    data = await ls.get_post_data(request) or {}
+    customer = data.get("customer")
+    if not customer:
+        return _error(400, "Missing required param: customer.", param="customer")
+    Customer._api_retrieve(customer)
+    token = random_id(24)
+    return web.json_response({
+        "id": "bps_" + random_id(24),
+        "object": "billing_portal.session",
+        "created": int(time.time()),
+        "customer": customer,
+        "livemode": False,
+        "return_url": data.get("return_url"),
+        "url": f"https://billing.stripe.com/p/session/test_{token}",
+    })
+
+
+# --- test controls ---------------------------------------------------------------
+
+
+async def add_failure(request):  # noqa: ANN001, ANN201
+    rule = await request.json()
+    FAILURES.append({
+        "path": rule["path"], "method": rule.get("method", "*"), "status": int(rule["status"]),
+        "count": int(rule.get("count", 1)), "error": rule.get("error") or {"type": "api_error", "message": "boom"},
+    })
+    return web.json_response({"ok": True})
+
+
+def get_requests(request):  # noqa: ANN001, ANN201
+    return web.json_response(REQUESTS)
+
+
+def reset(request):  # noqa: ANN001, ANN201
+    store.clear()
+    for bucket in (SESSIONS, PRICES, REQUESTS, FAILURES):
+        bucket.clear()
+    return web.json_response({"ok": True})
+
+
+def install(app: web.Application) -> None:
+    app.middlewares.insert(0, record_and_fail)
+    app.router.add_post("/v1/prices", create_price)
+    app.router.add_get("/v1/prices", list_prices)
+    app.router.add_get("/v1/prices/{id}", retrieve_price)
+    app.router.add_post("/v1/checkout/sessions", create_session)
+    app.router.add_get("/v1/checkout/sessions", list_sessions)
+    app.router.add_get("/v1/checkout/sessions/{id}", retrieve_session)
+    app.router.add_get("/v1/checkout/sessions/{id}/line_items", session_line_items)
+    app.router.add_post("/v1/billing_portal/sessions", create_portal_session)
+    app.router.add_post("/_test/checkout/sessions/{id}/complete", complete_session)
+    app.router.add_post("/_test/failures", add_failure)
+    app.router.add_get("/_test/requests", get_requests)
+    app.router.add_delete("/_test/data", reset)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    install(ls.app)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", args.port))
+    web.run_app(ls.app, sock=sock, print=lambda *_: print(f"listening on 127.0.0.1:{args.port}", flush=True))
+
+
+if __name__ == "__main__":
+    main()
