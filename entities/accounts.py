@@ -66,6 +66,7 @@ class RegisterRequest(_Strict):
 class LoginRequest(_Strict):
     email: str = Field(max_length=320)
     password: str = Field(max_length=256)
+    turnstile_token: str | None = Field(default=None, max_length=4096)  # sent by the SDK; no captcha here
 
 
 class ResetRequest(_Strict):

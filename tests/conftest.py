@@ -85,3 +85,20 @@ def make_user(db: Any) -> Callable[..., tuple[dict[str, Any], str]]:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def live_gateway(db: Any) -> Iterator[str]:
+    """The gateway on a real port (for the Node SDK and concurrency tests); yields its URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from emulator.gateway import create_app
+
+    server = make_server("127.0.0.1", 0, create_app(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

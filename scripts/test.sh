@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test run on a fresh machine: installs what the tests need, then runs them.
+# pytest itself starts the Firestore emulator and the fake servers, and stops them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+
+# localstripe pins its own aiohttp stack, so it gets a venv of its own.
+if [ ! -x .venv-localstripe/bin/localstripe ]; then
+  "$PYTHON" -m venv .venv-localstripe
+  .venv-localstripe/bin/pip install --quiet --disable-pip-version-check localstripe==1.15.10
+fi
+export LOCALSTRIPE_BIN="$PWD/.venv-localstripe/bin/localstripe"
+
+# The real @base44/sdk for the end-to-end tests.
+if [ ! -d tests/e2e/node/node_modules/@base44/sdk ]; then
+  (cd tests/e2e/node && npm install --no-audit --no-fund --silent)
+fi
+
+if ! command -v gcloud >/dev/null 2>&1; then
+  echo "gcloud (google-cloud-cli with the Firestore emulator, Java 17) is required" >&2
+  exit 1
+fi
+
+exec .venv/bin/python -m pytest "$@"
