@@ -19,7 +19,7 @@ export LOCALSTRIPE_BIN="$PWD/.venv-localstripe/bin/localstripe"
 
 # The real @base44/sdk for the end-to-end tests.
 if [ ! -d tests/e2e/node/node_modules/@base44/sdk ]; then
-  (cd tests/e2e/node && npm install --no-audit --no-fund --silent)
+  (cd tests/e2e/node && npm ci --no-audit --no-fund --silent)
 fi
 
 if ! command -v gcloud >/dev/null 2>&1; then
