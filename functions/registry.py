@@ -14,6 +14,16 @@ from shared.errors import NotFoundError
 
 FUNCTIONS: dict[str, str] = {
     "listPaidUsers": "functions.admin.list_paid_users:list_paid_users",
+    "createStripeCheckout": "functions.payments.create_stripe_checkout:create_stripe_checkout",
+    "createSubscriptionCheckout": "functions.payments.create_subscription_checkout:create_subscription_checkout",
+    "createPortalSession": "functions.payments.create_portal_session:create_portal_session",
+    "verifyStripeSession": "functions.payments.verify_stripe_session:verify_stripe_session",
+    "stripeWebhook": "functions.payments.stripe_webhook:stripe_webhook",
+    "syncCoursePurchases": "functions.payments.sync_course_purchases:sync_course_purchases",
+    "syncStripeSubscriptions": "functions.payments.sync_stripe_subscriptions:sync_stripe_subscriptions",
+    "verifyCourseCheckout": "functions.payments.verify_course_checkout:verify_course_checkout",
+    "verifySubscriptionSession": "functions.payments.verify_subscription_session:verify_subscription_session",
+    "createCourseCheckout": "functions.payments.create_course_checkout:create_course_checkout",
 }
 
 

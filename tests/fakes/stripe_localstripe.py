@@ -12,7 +12,7 @@ the current API:
 - Billing portal sessions (the customer must exist);
 - Prices: create, retrieve, list by `lookup_keys[]`; a recurring price is also a
   localstripe Plan of the same id, so subscriptions can be made from it;
-- test controls under /_test: complete a session (pay it through a real
+- test controls under /_config/test (no key needed): complete a session (pay it through a real
   localstripe PaymentIntent or Subscription, then send `checkout.session.completed`
   through localstripe's signed webhook delivery), make the next N calls to a path
   fail with a given status and error body, read the requests received, reset all.
@@ -410,10 +410,10 @@ def install(app: web.Application) -> None:
     app.router.add_get("/v1/checkout/sessions/{id}", retrieve_session)
     app.router.add_get("/v1/checkout/sessions/{id}/line_items", session_line_items)
     app.router.add_post("/v1/billing_portal/sessions", create_portal_session)
-    app.router.add_post("/_test/checkout/sessions/{id}/complete", complete_session)
-    app.router.add_post("/_test/failures", add_failure)
-    app.router.add_get("/_test/requests", get_requests)
-    app.router.add_delete("/_test/data", reset)
+    app.router.add_post("/_config/test/checkout/sessions/{id}/complete", complete_session)
+    app.router.add_post("/_config/test/failures", add_failure)
+    app.router.add_get("/_config/test/requests", get_requests)
+    app.router.add_delete("/_config/test/data", reset)
 
 
 def main() -> None:

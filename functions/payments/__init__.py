@@ -1,0 +1,1 @@
+"""Payments and subscriptions: Stripe Checkout, the billing portal, verification, the webhook and syncs."""

@@ -1,0 +1,48 @@
+"""Creating Checkout Sessions for courses, shared by createStripeCheckout and createCourseCheckout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from functions.payments.catalog import CourseForSale, course_for_sale, customer_id_for, line_item
+from functions.payments.fulfilment import CHECKOUT_KIND_COURSES, encode_course_ids
+from shared.auth import Caller
+from shared.errors import InvalidInputError
+from shared.stripe_client import client, stripe_call
+
+
+def create_course_session(course_ids: list[str], success_url: str, cancel_url: str, caller: Caller) -> dict[str, Any]:
+    """Validate every course, then open one Checkout Session with a line item per course."""
+    courses: list[CourseForSale] = [course_for_sale(cid, caller) for cid in course_ids]
+    currencies = sorted({c.currency for c in courses})
+    if len(currencies) > 1:
+        raise InvalidInputError(
+            "These courses are priced in different currencies; buy them separately",
+            details={"currencies": currencies},
+        )
+    metadata = {
+        "kind": CHECKOUT_KIND_COURSES,
+        "user_id": caller.user_id or "",
+        "user_email": caller.email or "",
+        **encode_course_ids([c.id for c in courses]),
+    }
+    customer = customer_id_for(caller)
+    with stripe_call("creating the checkout session"):
+        session = client().v1.checkout.sessions.create(
+            params={
+                "mode": "payment",
+                "customer": customer,
+                "client_reference_id": caller.user_id or None,
+                "line_items": [line_item(c) for c in courses],
+                "success_url": success_url,
+                "cancel_url": cancel_url,
+                "metadata": metadata,
+                "payment_intent_data": {"metadata": {"checkout_kind": CHECKOUT_KIND_COURSES}},
+            }
+        )
+    return {
+        "sessionId": session.id,
+        "url": session.url,
+        "total_amount": sum(c.amount for c in courses),
+        "currency": currencies[0],
+    }

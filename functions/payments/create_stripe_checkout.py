@@ -1,0 +1,20 @@
+"""createStripeCheckout: a signed-in user opens a Stripe Checkout Session for one course.
+
+Role: any signed-in user. Rate: payments (10/min). Reads Course, Enrollment,
+Subscription. Calls Stripe (customer lookup or creation, Checkout Session create).
+Writes nothing: the enrollment is made by verifyStripeSession or the webhook.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from functions.payments.checkout import create_course_session
+from functions.payments.models import CreateStripeCheckoutRequest
+from shared.auth import Caller
+from shared.http import endpoint
+
+
+@endpoint("createStripeCheckout", request=CreateStripeCheckoutRequest, rate=("payments",))
+def create_stripe_checkout(body: CreateStripeCheckoutRequest, caller: Caller) -> dict[str, Any]:
+    return create_course_session([body.courseId], body.successUrl, body.cancelUrl, caller)

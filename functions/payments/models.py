@@ -1,0 +1,77 @@
+"""Request models of the payment functions (camelCase, as the SDK sends them)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from entities.purchase import MAX_COURSES
+from shared.stripe_client import check_redirect_url
+
+EntityId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
+SessionId = Annotated[str, StringConstraints(pattern=r"^cs_[A-Za-z0-9_]{1,250}$")]
+
+
+def _url(field: str):  # noqa: ANN202 - a pydantic validator
+    return AfterValidator(lambda v: check_redirect_url(v, field))
+
+
+RedirectUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048), _url("url")]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class CreateStripeCheckoutRequest(_Request):
+    courseId: EntityId
+    successUrl: RedirectUrl
+    cancelUrl: RedirectUrl
+
+
+class CreateCourseCheckoutRequest(_Request):
+    courseIds: list[EntityId] = Field(min_length=1, max_length=MAX_COURSES)
+    successUrl: RedirectUrl
+    cancelUrl: RedirectUrl
+
+    @field_validator("courseIds")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("courseIds must be distinct")
+        return value
+
+
+class CreateSubscriptionCheckoutRequest(_Request):
+    planId: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    successUrl: RedirectUrl
+    cancelUrl: RedirectUrl
+
+
+class CreatePortalSessionRequest(_Request):
+    returnUrl: RedirectUrl
+
+
+class VerifySessionRequest(_Request):
+    sessionId: SessionId
+
+
+class SyncCoursePurchasesRequest(_Request):
+    # ISO dates (YYYY-MM-DD), both days included; JSON has no date type, so not strict here.
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+    startDate: date
+    endDate: date
+
+    @field_validator("startDate", "endDate", mode="before")
+    @classmethod
+    def _iso_text(cls, value: object) -> object:
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError("expected a date as YYYY-MM-DD")
+        return value
+
+
+class SyncStripeSubscriptionsRequest(_Request):
+    pass

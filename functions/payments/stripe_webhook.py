@@ -1,0 +1,172 @@
+"""stripeWebhook: Stripe's events, at `/api/stripe-webhook` and as its own Cloud Function.
+
+Anonymous (Stripe calls it); no rate limit. The `Stripe-Signature` header is
+checked over the raw body with the endpoint secret before anything else: a bad,
+missing or stale signature is a 400 and nothing is written. Each event is then
+handled in one Firestore transaction that also records its id (StripeEvent), so a
+redelivery answers 200 and changes nothing. Handling uses only the event's own
+payload (no call to Stripe), so the 2xx Stripe waits for comes after one
+transaction. Writes Purchase, Enrollment, Subscription, StripeEvent.
+
+Handled: checkout.session.completed (and async_payment_succeeded),
+customer.subscription.created/updated/deleted, invoice.paid (and
+invoice.payment_succeeded), invoice.payment_failed, payment_intent.succeeded,
+payment_intent.payment_failed. Other types are recorded, logged and answered 200.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from functions.payments.fulfilment import (
+    CHECKOUT_KIND_SUBSCRIPTION,
+    EventRef,
+    SubscriptionResult,
+    SubscriptionState,
+    apply_subscription,
+    fulfil_payment,
+    invoice_period_end,
+    invoice_subscription_id,
+    iso_from_unix,
+    payment_from_intent,
+    payment_from_session,
+    plan_name,
+    record_event_only,
+    record_failed_payment,
+    subscription_state,
+)
+from shared import logging
+from shared.errors import InvalidInputError
+from shared.http import Reply, raw_endpoint
+from shared.stripe_client import verify_webhook
+
+if TYPE_CHECKING:
+    import flask
+
+
+def _parse(payload: bytes) -> tuple[EventRef, dict[str, Any]]:
+    try:
+        event = json.loads(payload)
+    except ValueError as exc:
+        raise InvalidInputError("Webhook body is not JSON") from exc
+    if not isinstance(event, dict):
+        raise InvalidInputError("Webhook body is not an event")
+    event_id, event_type, created = event.get("id"), event.get("type"), event.get("created")
+    obj = (event.get("data") or {}).get("object") if isinstance(event.get("data"), dict) else None
+    if (
+        not isinstance(event_id, str)
+        or not event_id.startswith("evt_")
+        or len(event_id) > 128
+        or not isinstance(event_type, str)
+        or not isinstance(created, int)
+        or not isinstance(obj, dict)
+    ):
+        raise InvalidInputError("Webhook body is not a Stripe event")
+    return EventRef(event_id, event_type, created, bool(event.get("livemode"))), obj
+
+
+def _subscription_outcome(result: SubscriptionResult) -> str:
+    if result.duplicate_event:
+        return "duplicate"
+    if result.stale:
+        return "stale"
+    if result.unattributed:
+        return "ignored"
+    return "processed"
+
+
+def _checkout_completed(event: EventRef, session: dict[str, Any]) -> str:
+    if session.get("payment_status") not in ("paid", "no_payment_required"):
+        # Delayed payment methods: checkout.session.async_payment_succeeded follows.
+        return "recorded" if record_event_only(event, "ignored", session.get("id"), "unpaid") else "duplicate"
+    metadata = session.get("metadata") or {}
+    if session.get("mode") == "subscription" and metadata.get("kind") == CHECKOUT_KIND_SUBSCRIPTION:
+        sub_id = session.get("subscription")
+        sub_id = sub_id.get("id") if isinstance(sub_id, dict) else sub_id
+        if not sub_id:
+            return "recorded" if record_event_only(event, "ignored", session.get("id"), "no subscription") else "duplicate"
+        state = SubscriptionState(
+            stripe_subscription_id=str(sub_id),
+            status="active",
+            user_id=metadata.get("user_id") or None,
+            user_email=metadata.get("user_email") or None,
+            plan=plan_name(metadata.get("plan")),
+            stripe_customer_id=session.get("customer") if isinstance(session.get("customer"), str) else None,
+        )
+        return _subscription_outcome(apply_subscription(state, as_of=event.created, event=event))
+    payment = payment_from_session(session)
+    if payment is None:
+        return "recorded" if record_event_only(event, "ignored", session.get("id"), "not a course checkout") else "duplicate"
+    result = fulfil_payment(payment, event)
+    return "duplicate" if result.duplicate_event else "processed"
+
+
+def _subscription_changed(event: EventRef, subscription: dict[str, Any]) -> str:
+    state = subscription_state(subscription)
+    return _subscription_outcome(apply_subscription(state, as_of=event.created, event=event))
+
+
+def _invoice(status: str) -> Callable[[EventRef, dict[str, Any]], str]:
+    def handle(event: EventRef, invoice: dict[str, Any]) -> str:
+        sub_id = invoice_subscription_id(invoice)
+        if not sub_id:
+            return "recorded" if record_event_only(event, "ignored", invoice.get("id"), "not a subscription invoice") else "duplicate"
+        state = SubscriptionState(
+            stripe_subscription_id=sub_id,
+            status=status,
+            expires_at=iso_from_unix(invoice_period_end(invoice)) if status == "active" else None,
+        )
+        return _subscription_outcome(apply_subscription(state, as_of=event.created, event=event, create=False))
+
+    return handle
+
+
+def _intent_succeeded(event: EventRef, intent: dict[str, Any]) -> str:
+    payment = payment_from_intent(intent)
+    if payment is None:  # Checkout's own PaymentIntents: the session event does the work
+        return "recorded" if record_event_only(event, "ignored", intent.get("id"), "no course metadata") else "duplicate"
+    return "duplicate" if fulfil_payment(payment, event).duplicate_event else "processed"
+
+
+def _intent_failed(event: EventRef, intent: dict[str, Any]) -> str:
+    payment = payment_from_intent(intent)
+    if payment is None:
+        return "recorded" if record_event_only(event, "ignored", intent.get("id"), "no course metadata") else "duplicate"
+    return "duplicate" if record_failed_payment(payment, event).duplicate_event else "processed"
+
+
+HANDLERS: dict[str, Callable[[EventRef, dict[str, Any]], str]] = {
+    "checkout.session.completed": _checkout_completed,
+    "checkout.session.async_payment_succeeded": _checkout_completed,
+    "customer.subscription.created": _subscription_changed,
+    "customer.subscription.updated": _subscription_changed,
+    "customer.subscription.deleted": _subscription_changed,
+    "invoice.paid": _invoice("active"),
+    "invoice.payment_succeeded": _invoice("active"),
+    "invoice.payment_failed": _invoice("past_due"),
+    "payment_intent.succeeded": _intent_succeeded,
+    "payment_intent.payment_failed": _intent_failed,
+}
+
+
+@raw_endpoint("stripeWebhook")
+def stripe_webhook(request: flask.Request) -> Reply:
+    payload = request.get_data(cache=True)
+    verify_webhook(payload, request.headers.get("Stripe-Signature"))
+    event, obj = _parse(payload)
+    handler = HANDLERS.get(event.type)
+    if handler is None:
+        outcome = "recorded" if record_event_only(event, "ignored", obj.get("id"), "unhandled type") else "duplicate"
+        logging.info("stripe event not handled", event_id=event.id, event_type=event.type, outcome=outcome)
+        return Reply({"received": True, "event_id": event.id, "handled": False})
+    try:
+        outcome = handler(event, obj)
+    except (InvalidInputError, KeyError, TypeError, ValueError) as exc:
+        # Signed by Stripe but not in a shape we can use: retrying would not help, so
+        # it is recorded and acknowledged, and the log says why.
+        logging.warning("stripe event malformed", event_id=event.id, event_type=event.type, error=type(exc).__name__)
+        outcome = "recorded" if record_event_only(event, "ignored", None, "malformed object") else "duplicate"
+    logging.info("stripe event", event_id=event.id, event_type=event.type, outcome=outcome)
+    return Reply({"received": True, "event_id": event.id, "outcome": outcome})
