@@ -42,7 +42,7 @@ from localstripe.resources import (
     random_id,
     store,
 )
-from localstripe.webhooks import schedule_webhook
+from localstripe.webhooks import _webhooks, schedule_webhook
 
 SESSIONS: dict[str, dict] = {}
 PRICES: dict[str, dict] = {}
@@ -395,6 +395,7 @@ def get_requests(request):  # noqa: ANN001, ANN201
 
 def reset(request):  # noqa: ANN001, ANN201
     store.clear()
+    _webhooks.clear()
     for bucket in (SESSIONS, PRICES, REQUESTS, FAILURES):
         bucket.clear()
     return web.json_response({"ok": True})
