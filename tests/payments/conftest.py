@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -201,22 +200,6 @@ def invoke(gateway: Any) -> Callable[..., Any]:
         return gateway.post(f"/api/apps/sparkacademy/functions/{name}", json=payload if payload is not None else {}, headers=headers)
 
     return call
-
-
-@pytest.fixture
-def live_gateway(db: Any) -> Iterator[str]:
-    """The gateway on a real port, for localstripe's webhook deliveries and the Node SDK."""
-    from werkzeug.serving import make_server
-
-    from emulator.gateway import create_app
-
-    port = free_port()
-    server = make_server("127.0.0.1", port, create_app(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 15.0) -> Any:
