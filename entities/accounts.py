@@ -21,7 +21,7 @@ from entities import store
 from shared import auth, config, logging
 from shared.auth import Caller, Role
 from shared.errors import ConflictError, ForbiddenError, InvalidCredentialsError, InvalidInputError
-from shared.firestore import TIMEOUT_SECONDS, client, new_id, now_iso
+from shared.firestore import client, io, new_id, now_iso
 
 EMAILS = "_user_emails"
 CREDENTIALS = "_credentials"
@@ -134,7 +134,7 @@ def create_user(
     if password is not None:
         batch.create(db.collection(CREDENTIALS).document(user["id"]), {"password_hash": auth.hash_password(password)})
     try:
-        batch.commit(timeout=TIMEOUT_SECONDS)
+        batch.commit(**io())
     except AlreadyExists as exc:
         raise ConflictError("Email already exists", details={"email": email}) from exc
     return user
@@ -162,7 +162,7 @@ def user_by_email(email: str) -> dict[str, Any] | None:
         email = normalise_email(email)
     except ValueError:
         return None
-    claim = client().collection(EMAILS).document(email).get(timeout=TIMEOUT_SECONDS)
+    claim = client().collection(EMAILS).document(email).get(**io())
     if not claim.exists:
         return None
     return store.find("User", claim.to_dict()["user_id"])
@@ -173,7 +173,7 @@ def login(body: LoginRequest) -> dict[str, Any]:
     user = user_by_email(body.email)
     stored = None
     if user is not None:
-        snapshot = client().collection(CREDENTIALS).document(user["id"]).get(timeout=TIMEOUT_SECONDS)
+        snapshot = client().collection(CREDENTIALS).document(user["id"]).get(**io())
         stored = snapshot.to_dict().get("password_hash") if snapshot.exists else None
     if user is None or stored is None:
         auth.hash_password(body.password)  # same work as a real check: no timing oracle
@@ -189,7 +189,7 @@ def login(body: LoginRequest) -> dict[str, Any]:
 
 def _set_password(user_id: str, password: str) -> None:
     client().collection(CREDENTIALS).document(user_id).set(
-        {"password_hash": auth.hash_password(password), "changed_at": now_iso()}, timeout=TIMEOUT_SECONDS
+        {"password_hash": auth.hash_password(password), "changed_at": now_iso()}, **io()
     )
 
 
@@ -221,7 +221,7 @@ def request_reset(body: ResetRequest) -> dict[str, Any]:
                 "created_date": now_iso(),
             },
         )
-        batch.commit(timeout=TIMEOUT_SECONDS)
+        batch.commit(**io())
     return {"success": True, "message": "If the address is registered, a reset link is on its way"}
 
 
@@ -248,7 +248,7 @@ def change_password(body: ChangePassword, caller: Caller) -> dict[str, Any]:
     user_id = body.user_id or caller.user_id
     if user_id != caller.user_id:
         raise ForbiddenError("You can change only your own password")
-    snapshot = client().collection(CREDENTIALS).document(str(user_id)).get(timeout=TIMEOUT_SECONDS)
+    snapshot = client().collection(CREDENTIALS).document(str(user_id)).get(**io())
     stored = snapshot.to_dict().get("password_hash") if snapshot.exists else None
     if stored is None or not auth.verify_password(stored, body.current_password):
         raise InvalidCredentialsError("Current password is incorrect")

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from entities.base import BUILTIN_FIELDS, EntityType, check_id
 from entities.query import Logic, Sort, matches, parse, parse_sort, pushdown, sort_key
 from shared.errors import ConflictError, InvalidInputError, NotFoundError
-from shared.firestore import TIMEOUT_SECONDS, client, new_id, now_iso
+from shared.firestore import client, io, new_id, now_iso
 
 if TYPE_CHECKING:
     from google.cloud.firestore import CollectionReference, Query
@@ -48,7 +48,7 @@ def collection(name: str) -> CollectionReference:
 
 
 def find(name: str, entity_id: str) -> dict[str, Any] | None:
-    snapshot = collection(name).document(check_id(entity_id)).get(timeout=TIMEOUT_SECONDS)
+    snapshot = collection(name).document(check_id(entity_id)).get(**io())
     return snapshot.to_dict() if snapshot.exists else None
 
 
@@ -98,7 +98,7 @@ def create(
 
     doc = record(name, data, created_by=created_by, id=id)
     try:
-        collection(name).document(doc["id"]).create(doc, timeout=TIMEOUT_SECONDS)
+        collection(name).document(doc["id"]).create(doc, **io())
     except AlreadyExists as exc:
         raise ConflictError(f"{name} {doc['id']} already exists", details={"id": doc["id"]}) from exc
     return doc
@@ -121,7 +121,7 @@ def bulk_create(name: str, items: list[Any], *, created_by: str | None) -> list[
     batch = client().batch()
     for doc in docs:
         batch.create(collection(name).document(doc["id"]), doc)
-    batch.commit(timeout=TIMEOUT_SECONDS)
+    batch.commit(**io())
     return docs
 
 
@@ -156,7 +156,7 @@ def update(name: str, entity_id: str, changes: dict[str, Any]) -> dict[str, Any]
 
 
 def delete(name: str, entity_id: str) -> None:
-    collection(name).document(check_id(entity_id)).delete(timeout=TIMEOUT_SECONDS)
+    collection(name).document(check_id(entity_id)).delete(**io())
 
 
 # --- queries ---------------------------------------------------------------------
@@ -187,7 +187,7 @@ def _direction(sort: Sort) -> str:
 
 
 def _scan(q: Any) -> Iterator[dict[str, Any]]:
-    for count, snapshot in enumerate(q.stream(timeout=TIMEOUT_SECONDS), start=1):
+    for count, snapshot in enumerate(q.stream(**io()), start=1):
         if count > MAX_SCAN:
             raise InvalidInputError(
                 f"Query too broad: it would read more than {MAX_SCAN} records; add an equality filter"
@@ -267,7 +267,7 @@ def query(
     base, exact = _base_query(name, tree)
     if exact and order.field in ORDERABLE:
         fast = base.order_by(order.field, direction=_direction(order)).offset(offset).limit(count)
-        return [project(s.to_dict(), fields) for s in fast.stream(timeout=TIMEOUT_SECONDS)]
+        return [project(s.to_dict(), fields) for s in fast.stream(**io())]
     out = []
     for index, doc in enumerate(_ordered(name, tree, order, None)):
         if index < offset:
@@ -335,7 +335,7 @@ def count(name: str, q: Any = None, *, scope: dict[str, Any] | None = None) -> i
     tree = combine(q, scope)
     base, exact = _base_query(name, tree)
     if exact:
-        result = base.count().get(timeout=TIMEOUT_SECONDS)
+        result = base.count().get(**io())
         return int(result[0][0].value)
     return sum(1 for doc in _scan(base) if matches(doc, tree))
 
@@ -352,5 +352,5 @@ def delete_matching(name: str, q: Any, *, scope: dict[str, Any] | None = None) -
         batch = db.batch()
         for entity_id in ids[start : start + MAX_BULK]:
             batch.delete(collection(name).document(entity_id))
-        batch.commit(timeout=TIMEOUT_SECONDS)
+        batch.commit(**io())
     return len(ids)

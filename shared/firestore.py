@@ -9,14 +9,15 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shared import config
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
 
-# Firestore calls give up after this long and answer a retryable error.
+# Firestore calls give up after this long and answer a retryable error. The client's
+# default retry policy would otherwise keep an unreachable database waiting for minutes.
 TIMEOUT_SECONDS = 10.0
 
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -27,6 +28,14 @@ def client() -> Client:
     from google.cloud import firestore
 
     return firestore.Client(project=config.project_id())
+
+
+def io() -> dict[str, Any]:
+    """Keyword arguments bounding one Firestore call: `ref.get(**io())`."""
+    from google.api_core.retry import Retry
+
+    retry = Retry(initial=0.1, maximum=1.0, multiplier=2.0, timeout=TIMEOUT_SECONDS)
+    return {"timeout": TIMEOUT_SECONDS, "retry": retry}
 
 
 def reset_client() -> None:

@@ -189,7 +189,7 @@ def parse_json(raw: bytes) -> Any:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
+        return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise UnsupportedMediaTypeError("Request body must be UTF-8 JSON") from exc
     except json.JSONDecodeError as exc:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from shared import config
 from shared.errors import RateLimitedError
-from shared.firestore import TIMEOUT_SECONDS, client
+from shared.firestore import client, io
 
 COLLECTION = "_rate_limits"
 
@@ -79,7 +79,7 @@ def hit(names: tuple[str, ...], key: str, now: float | None = None) -> Verdict |
             merge=True,
         )
         windows.append((lim, reset))
-    results = batch.commit(timeout=TIMEOUT_SECONDS)
+    results = batch.commit(**io())
     verdicts = []
     for (lim, reset), result in zip(windows, results, strict=True):
         count = int(result.transform_results[0].integer_value)
