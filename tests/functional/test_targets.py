@@ -1,0 +1,101 @@
+"""Each documented function is its own Cloud Functions target: deployable, lazy, listed once."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from functions.registry import FUNCTIONS
+from tests.conftest import bearer
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("stripe", "openai", "reportlab", "qrcode", "google.cloud.storage")
+# Which heavy SDKs a target may load when imported; everything else stays out until used.
+ALLOWED_AT_IMPORT: dict[str, set[str]] = {}
+
+
+def test_deploy_manifest_and_registry_list_the_same_functions() -> None:
+    manifest = yaml.safe_load((ROOT / "deploy.yaml").read_text())
+    deployed = [fn["name"] for fn in manifest["functions"]]
+    assert len(deployed) == len(set(deployed))
+    assert sorted(deployed) == sorted(FUNCTIONS)
+    for fn in manifest["functions"]:
+        assert fn["entry_point"] == fn["name"]
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_every_target_is_a_decorated_plain_function_named_as_documented(name: str) -> None:
+    import types
+
+    import main
+
+    target = getattr(main, name)
+    assert isinstance(target, types.FunctionType)
+    assert target.spec.name == name
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_importing_a_target_loads_only_what_it_uses(name: str) -> None:
+    probe = (
+        "import sys, json, main; getattr(main, %r); "
+        "print(json.dumps([m for m in %r if m in sys.modules]))" % (name, HEAVY)
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    uses_stripe = FUNCTIONS[name].startswith("functions.payments.")
+    assert "openai" not in loaded
+    assert not loaded & {"reportlab", "qrcode", "google.cloud.storage"}, f"{name} renders nothing at import"
+    if not uses_stripe:
+        assert "stripe" not in loaded
+
+
+def test_functions_framework_serves_one_target_alone(firestore_emulator: Any, make_user: Any) -> None:
+    from emulator.firestore_emulator import free_port
+
+    _, admin = make_user("admin")
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "functions-framework"), "--target=listPaidUsers", "--source=main.py",
+         f"--port={port}", "--host=127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                resp = requests.post(url, json={"page": 1, "limit": 5}, headers=bearer(admin), timeout=5)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "functions-framework did not start"
+                time.sleep(0.3)
+        assert resp.status_code == 200
+        assert resp.json() == {"users": [], "total": 0, "page": 1, "limit": 5, "pages": 0}
+        assert resp.headers["X-RateLimit-Limit"] == "10"
+        anonymous = requests.post(url, json={}, timeout=5)
+        assert anonymous.status_code == 401 and anonymous.json()["code"] == "AUTH_REQUIRED"
+        bad = requests.post(url, data=b"{oops", headers={**bearer(admin), "Content-Type": "application/json"},
+                            timeout=5)
+        assert bad.status_code == 400 and bad.json()["message"] == "Malformed JSON body"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_deploy_script_prints_one_command_per_function_with_secret_references() -> None:
+    done = subprocess.run([sys.executable, "scripts/deploy.py"], cwd=ROOT, capture_output=True, text=True, check=True)
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == len(FUNCTIONS)
+    first = next(line for line in lines if " listPaidUsers " in line)
+    assert "--entry-point=listPaidUsers" in first and "--trigger-http" in first
+    assert "--set-secrets=JWT_SECRET=JWT_SECRET:latest" in first
