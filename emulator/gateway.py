@@ -182,4 +182,9 @@ def create_app() -> flask.Flask:
 
         return error_response(MethodNotAllowedError(), flask.request)
 
+    # --- certificates (issue 4): public verification and local signed downloads ---
+    from functions.certificates import routes as certificate_routes
+
+    certificate_routes.register(app)
+
     return app

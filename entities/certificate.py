@@ -23,7 +23,7 @@ from pydantic import Field
 from entities.base import EntityModel, EntityType, Policy, require_signed_in
 from shared.auth import Caller, Role
 from shared.errors import ConflictError, ForbiddenError, NotFoundError
-from shared.firestore import TIMEOUT_SECONDS, client, now_iso
+from shared.firestore import client, io, now_iso
 
 COLLECTION = "Certificate"
 CODES = "_certificate_codes"
@@ -68,7 +68,7 @@ def _collection() -> Any:
 
 
 def find(cert_id: str) -> dict[str, Any] | None:
-    snapshot = _collection().document(cert_id).get(timeout=TIMEOUT_SECONDS)
+    snapshot = _collection().document(cert_id).get(**io())
     return snapshot.to_dict() if snapshot.exists else None
 
 
@@ -76,7 +76,7 @@ def find_by_code(code: str) -> dict[str, Any] | None:
     code = normalise_code(code)
     if not CODE_PATTERN.match(code):
         return None
-    index = client().collection(CODES).document(code).get(timeout=TIMEOUT_SECONDS)
+    index = client().collection(CODES).document(code).get(**io())
     if not index.exists:
         return None
     return find(str(index.to_dict()["certificate_id"]))

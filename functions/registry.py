@@ -24,6 +24,10 @@ FUNCTIONS: dict[str, str] = {
     "verifyCourseCheckout": "functions.payments.verify_course_checkout:verify_course_checkout",
     "verifySubscriptionSession": "functions.payments.verify_subscription_session:verify_subscription_session",
     "createCourseCheckout": "functions.payments.create_course_checkout:create_course_checkout",
+    "generateCertificate": "functions.certificates.generate_certificate:generate_certificate",
+    "generateCourseCertificate": "functions.certificates.generate_course_certificate:generate_course_certificate",
+    "verifyCertificate": "functions.certificates.verify_certificate:verify_certificate",
+    "revokeCertificate": "functions.certificates.revoke_certificate:revoke_certificate",
 }
 
 
