@@ -28,6 +28,8 @@ FUNCTIONS: dict[str, str] = {
     "generateCourseCertificate": "functions.certificates.generate_course_certificate:generate_course_certificate",
     "verifyCertificate": "functions.certificates.verify_certificate:verify_certificate",
     "revokeCertificate": "functions.certificates.revoke_certificate:revoke_certificate",
+    "recordProgress": "functions.learning.record_progress:record_progress",
+    "submitQuiz": "functions.learning.submit_quiz:submit_quiz",
 }
 
 

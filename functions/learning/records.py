@@ -1,0 +1,40 @@
+"""Exactly-once writes of Progress records: read, merge and write in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from entities import store
+
+
+def upsert(record_id: str, new: dict[str, Any], change: Callable[[dict[str, Any]], dict[str, Any]], *, by: str | None) -> dict[str, Any]:
+    """Create the record from `new`, or apply `change(existing)` to the one already there."""
+    from google.cloud import firestore
+
+    from shared.firestore import client
+
+    ref = store.collection("Progress").document(record_id)
+
+    @firestore.transactional
+    def apply(transaction: Any) -> dict[str, Any]:
+        snapshot = ref.get(transaction=transaction)
+        if snapshot.exists:
+            doc = store.merged("Progress", snapshot.to_dict(), change(snapshot.to_dict()))
+        else:
+            doc = store.record("Progress", new, created_by=by, id=record_id)
+        transaction.set(ref, doc)
+        return doc
+
+    result: dict[str, Any] = apply(client().transaction())
+    return result
+
+
+def enrollment_summary(enrollment: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": enrollment["id"],
+        "progress_percent": enrollment.get("progress_percent", 0),
+        "status": enrollment.get("status"),
+        "completed_at": enrollment.get("completed_at"),
+        "last_accessed": enrollment.get("last_accessed"),
+    }
