@@ -10,7 +10,6 @@ import secrets
 import signal
 import sys
 
-from werkzeug.serving import make_server
 
 
 def main() -> int:
@@ -39,7 +38,9 @@ def main() -> int:
         from emulator.gateway import create_app
 
         seeded = demo.load()
-        server = make_server("127.0.0.1", port, create_app(), threaded=True)
+        from emulator.server import make
+
+        server = make(create_app(), port=port)
         app_id = os.environ.get("BASE44_APP_ID", "sparkacademy")
         print(
             f"\nSparkAcademy emulator on http://127.0.0.1:{port}  (app id: {app_id})\n"

@@ -31,7 +31,7 @@ def _route(
     rate: tuple[str, ...] = ("entity",),
     anonymous: bool = True,
 ) -> flask.Response:
-    spec = Spec(name=name, anonymous=anonymous, rate=rate, methods=methods)
+    spec = Spec(name=name, anonymous=anonymous, rate=rate, methods=methods, read_only=methods == ("GET",))
     return serve(flask.request, spec, handler)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -76,6 +77,9 @@ class Spec:
     model: type[BaseModel] | None = None
     methods: tuple[str, ...] = ("POST",)
     body: str = "json"  # "json" parsed and validated; "raw" handed over untouched
+    # Handlers that write nothing run while the rate limiter's round trip is in flight;
+    # a refused call's result is thrown away, which is safe only because nothing was written.
+    read_only: bool = False
 
 
 def endpoint(
@@ -85,11 +89,13 @@ def endpoint(
     roles: Iterable[Role] | None = None,
     anonymous: bool = False,
     rate: Iterable[str] = ("functions",),
+    read_only: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[[flask.Request], flask.Response]]:
     """Make `handler(body, caller)` a Cloud Functions HTTP target named `name`.
 
     `request` is the pydantic model of the payload (unknown fields refused);
-    `roles` limits who may call; `rate` names the limits in `shared.ratelimit`.
+    `roles` limits who may call; `rate` names the limits in `shared.ratelimit`;
+    `read_only` declares that the handler writes nothing (see `Spec.read_only`).
     """
     spec = Spec(
         name=name,
@@ -97,6 +103,7 @@ def endpoint(
         anonymous=anonymous,
         rate=tuple(rate),
         model=request,
+        read_only=read_only,
     )
 
     def decorate(handler: Callable[..., Any]) -> Callable[[flask.Request], flask.Response]:
@@ -141,19 +148,32 @@ def serve(req: flask.Request, spec: Spec, handler: Callable[[Any, Caller], Any])
         raw = read_body(req)
         caller = authenticate(req)
         authorize(spec, caller)
-        verdict = ratelimit.hit(spec.rate, caller.rate_key)
-        if verdict is not None:
-            extra_headers.update(verdict.headers())
         if spec.body == "raw":
-            result = handler(req, caller)
+            run = functools.partial(handler, req, caller)
         else:
             payload = parse_json(raw)
-            result = handler(validate(spec.model, payload) if spec.model else payload, caller)
+            run = functools.partial(handler, validate(spec.model, payload) if spec.model else payload, caller)
+        if spec.read_only and spec.rate:
+            pending = _limiter_pool().submit(ratelimit.hit, spec.rate, caller.rate_key)
+            try:
+                result = run()
+            finally:
+                verdict = pending.result()  # a refusal raises here and the result is dropped
+            extra_headers.update(verdict.headers() if verdict else {})
+        else:
+            verdict = ratelimit.hit(spec.rate, caller.rate_key)
+            extra_headers.update(verdict.headers() if verdict else {})
+            result = run()
         reply = result if isinstance(result, Reply) else Reply(result)
         reply.headers = {**extra_headers, **reply.headers}
         return _response(reply, req)
     except Exception as exc:  # noqa: BLE001 - the one place errors become answers
         return error_response(exc, req, extra_headers)
+
+
+@functools.lru_cache(maxsize=1)
+def _limiter_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="ratelimit")
 
 
 def read_body(req: flask.Request) -> bytes:

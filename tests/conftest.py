@@ -90,15 +90,9 @@ def bearer(token: str) -> dict[str, str]:
 @pytest.fixture
 def live_gateway(db: Any) -> Iterator[str]:
     """The gateway on a real port (for the Node SDK and concurrency tests); yields its URL."""
-    import threading
-
-    from werkzeug.serving import make_server
-
     from emulator.gateway import create_app
+    from emulator.server import start_in_thread
 
-    server = make_server("127.0.0.1", 0, create_app(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = start_in_thread(create_app())
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
-    thread.join(timeout=5)

@@ -35,7 +35,7 @@ def _row(sub: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@endpoint("listPaidUsers", request=ListPaidUsersRequest, roles={Role.ADMIN}, rate=("payments",))
+@endpoint("listPaidUsers", request=ListPaidUsersRequest, roles={Role.ADMIN}, rate=("payments",), read_only=True)
 def list_paid_users(body: ListPaidUsersRequest, caller: Caller) -> dict[str, Any]:
     active = {"status": list(ACTIVE_STATUSES)}
     total = store.count("Subscription", active)
