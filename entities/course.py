@@ -144,5 +144,11 @@ class CoursePolicy(Policy):
     def check_delete(self, caller: Caller, existing: dict[str, Any]) -> None:
         self.check_update(caller, existing, {})
 
+    def after_write(self, record: dict[str, Any]) -> None:
+        # Lessons or quizzes may have changed: completion is derived from the record, so re-derive it.
+        from entities.progress import recompute_course
+
+        recompute_course(record["id"])
+
 
 ENTITY = EntityType(name="Course", model=Course, id_prefix="crs", policy=CoursePolicy())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from entities import course, enrollment, progress, purchase, stripe_event, subscription, user
+from entities import certificate, course, enrollment, progress, purchase, stripe_event, subscription, user
 from entities.base import EntityType
 
 ENTITIES: dict[str, EntityType] = {
@@ -13,6 +13,7 @@ ENTITIES: dict[str, EntityType] = {
         progress.ENTITY,
         user.ENTITY,
         subscription.ENTITY,
+        certificate.ENTITY,
         purchase.ENTITY,
         stripe_event.ENTITY,
     )

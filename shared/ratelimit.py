@@ -36,6 +36,8 @@ LIMITS: dict[str, Limit] = {
         Limit("payments", 10, 60),
         Limit("exports", 5, 3600),
         Limit("functions", 100, 60),
+        # Public certificate checks: slow enough that guessing codes gets nowhere.
+        Limit("verify", 30, 60),
         Limit("generateContentUpdates", 3, 24 * 3600),
     )
 }

@@ -29,11 +29,13 @@ from urllib.parse import quote, urlencode
 from shared import config
 from shared.errors import ConfigurationError, ForbiddenError, InvalidInputError, NotFoundError
 
-STORAGE_BACKEND = "STORAGE_BACKEND"
-STORAGE_BUCKET = "STORAGE_BUCKET"
-LOCAL_BLOB_DIR = "LOCAL_BLOB_DIR"
-BLOB_SIGNING_SECRET = "BLOB_SIGNING_SECRET"
-SIGNED_URL_TTL_SECONDS = "SIGNED_URL_TTL_SECONDS"
+from shared.config import (
+    BLOB_SIGNING_SECRET,
+    LOCAL_BLOB_DIR,
+    SIGNED_URL_TTL_SECONDS,
+    STORAGE_BACKEND,
+    STORAGE_BUCKET,
+)
 
 MAX_TTL_SECONDS = 7 * 24 * 3600  # the longest a V4 signed URL may live
 LOCAL_ROUTE = "/blobs"

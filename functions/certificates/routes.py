@@ -33,7 +33,7 @@ def verify_route(code: str) -> Any:
             raise InvalidInputError("Malformed verification code", details={"format": "CERT-YYYY-XXXXXX"})
         return verification(code)
 
-    spec = Spec(name="certificates.verify", anonymous=True, rate=("functions",), methods=("GET",))
+    spec = Spec(name="certificates.verify", anonymous=True, rate=("verify",), methods=("GET",))
     return serve(flask.request, spec, handler)
 
 

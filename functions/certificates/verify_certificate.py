@@ -31,6 +31,6 @@ def verification(code: str) -> dict[str, Any]:
     }
 
 
-@endpoint("verifyCertificate", request=VerifyCertificateRequest, anonymous=True, rate=("functions",))
+@endpoint("verifyCertificate", request=VerifyCertificateRequest, anonymous=True, rate=("verify",))
 def verify_certificate(body: VerifyCertificateRequest, caller: Caller) -> dict[str, Any]:
     return verification(body.code)

@@ -128,3 +128,14 @@ def test_entity_route_input_errors(gateway: Any, make_user: Any, catalogue: Any)
     assert [r.status_code for r in cases] == [400] * len(cases)
     assert all(r.get_json()["code"] == "INVALID_PARAMETERS" for r in cases)
     assert store.count("Course") == 4
+
+
+def test_certificates_are_readable_but_never_writable_through_the_entity_api(
+    gateway: Any, make_user: Any, catalogue: Any
+) -> None:
+    _, student = make_user("student")
+    forged = {"enrollment_id": "enr_x", "verification_code": "CERT-2026-AAAAAA"}
+    resp = gateway.post(f"{BASE}/Certificate", json=forged, headers=bearer(student))
+    assert resp.status_code in (400, 403)
+    assert store.count("Certificate") == 0
+    assert gateway.get(f"{BASE}/Certificate", headers=bearer(student)).get_json() == []
