@@ -3,7 +3,7 @@ write their own; admins everything."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -13,6 +13,19 @@ from shared.errors import ForbiddenError
 from shared.firestore import new_id
 
 
+class _Identified(EntityModel):
+    """A part of a course that other records point at, so it gets an id when it has none."""
+
+    id_prefix: ClassVar[str]
+    id: str | None = None
+
+    @model_validator(mode="after")
+    def _ensure_id(self) -> Self:
+        if not self.id:
+            self.id = new_id(self.id_prefix)
+        return self
+
+
 class QuizQuestion(EntityModel):
     question: str = Field(min_length=1, max_length=2000)
     options: list[str] = Field(default_factory=list, max_length=20)
@@ -20,47 +33,29 @@ class QuizQuestion(EntityModel):
     explanation: str | None = None
 
 
-class Quiz(EntityModel):
-    id: str | None = None
+class Quiz(_Identified):
+    id_prefix = "quiz"
     title: str | None = None
     questions: list[QuizQuestion] = Field(default_factory=list, max_length=200)
     passing_score: int = Field(default=70, ge=0, le=100)
 
-    @model_validator(mode="after")
-    def _ensure_id(self) -> Quiz:
-        if not self.id:
-            self.id = new_id("quiz")
-        return self
 
-
-class Lesson(EntityModel):
-    id: str | None = None
+class Lesson(_Identified):
+    id_prefix = "les"
     title: str = Field(min_length=1, max_length=300)
     content: str | None = Field(default=None, max_length=200_000)
     duration: int | None = Field(default=None, ge=0, le=100_000)  # minutes
     video_url: str | None = None
     order: int | None = None
 
-    @model_validator(mode="after")
-    def _ensure_id(self) -> Lesson:
-        if not self.id:
-            self.id = new_id("les")
-        return self
 
-
-class Module(EntityModel):
-    id: str | None = None
+class Module(_Identified):
+    id_prefix = "mod"
     title: str = Field(min_length=1, max_length=300)
     description: str | None = None
     order: int | None = None
     lessons: list[Lesson] = Field(default_factory=list, max_length=500)
     quiz: Quiz | None = None
-
-    @model_validator(mode="after")
-    def _ensure_id(self) -> Module:
-        if not self.id:
-            self.id = new_id("mod")
-        return self
 
 
 class Course(EntityModel):
