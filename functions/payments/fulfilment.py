@@ -11,6 +11,8 @@ winner's writes and does nothing.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -19,11 +21,15 @@ from typing import Any
 from entities import store
 from entities.enrollment import enrollment_id
 from entities.purchase import purchase_id
+from shared.errors import ServiceUnavailableError
 from shared.firestore import client, now_iso
 
-# Concurrent deliveries of one event contend on the same documents; each retry
-# re-reads and usually finds the work done, so a generous budget costs little.
-TRANSACTION_ATTEMPTS = 30
+# Concurrent deliveries of one event contend on the same documents. Firestore's own
+# retries are immediate, so a burst of contenders can keep aborting each other; we
+# add rounds with jittered backoff between them. Each retry re-reads and usually
+# finds the work done.
+TRANSACTION_ATTEMPTS = 5
+TRANSACTION_ROUNDS = 8
 OWNED_STATUSES = ("active", "completed")
 CHECKOUT_KIND_COURSES = "course_purchase"
 CHECKOUT_KIND_SUBSCRIPTION = "subscription"
@@ -116,9 +122,21 @@ def iso_from_unix(ts: int | None) -> str | None:
 
 
 def _transactional(fn: Any) -> Any:
+    """Run `fn(transaction)` to commit, retrying contention with jittered backoff."""
+    from google.api_core.exceptions import Aborted
     from google.cloud import firestore
 
-    return firestore.transactional(fn)(client().transaction(max_attempts=TRANSACTION_ATTEMPTS))
+    for round_ in range(TRANSACTION_ROUNDS):
+        try:
+            return firestore.transactional(fn)(client().transaction(max_attempts=TRANSACTION_ATTEMPTS))
+        except (Aborted, ValueError) as exc:
+            # The library reports exhausted attempts as a bare ValueError; anything else is not ours to retry.
+            if isinstance(exc, ValueError) and not str(exc).startswith("Failed to commit transaction"):
+                raise
+            if round_ == TRANSACTION_ROUNDS - 1:
+                raise ServiceUnavailableError("Too many concurrent updates; retry shortly") from exc
+            time.sleep(random.uniform(0.01, min(1.0, 0.05 * 2**round_)))
+    raise AssertionError("unreachable")
 
 
 def _event_doc(event: EventRef, outcome: str, object_id: str | None, detail: str | None = None) -> dict[str, Any]:

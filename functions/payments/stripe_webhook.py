@@ -46,6 +46,18 @@ if TYPE_CHECKING:
     import flask
 
 
+class MalformedEventError(Exception):
+    """A signed event whose object lacks what its type promises."""
+
+
+def _read(reader: Callable[..., Any], *args: Any) -> Any:
+    """Run a reader of Stripe objects; a shape it cannot read is a MalformedEventError."""
+    try:
+        return reader(*args)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise MalformedEventError(f"{reader.__name__}: {type(exc).__name__}") from exc
+
+
 def _parse(payload: bytes) -> tuple[EventRef, dict[str, Any]]:
     try:
         event = json.loads(payload)
@@ -96,7 +108,7 @@ def _checkout_completed(event: EventRef, session: dict[str, Any]) -> str:
             stripe_customer_id=session.get("customer") if isinstance(session.get("customer"), str) else None,
         )
         return _subscription_outcome(apply_subscription(state, as_of=event.created, event=event))
-    payment = payment_from_session(session)
+    payment = _read(payment_from_session, session)
     if payment is None:
         return "recorded" if record_event_only(event, "ignored", session.get("id"), "not a course checkout") else "duplicate"
     result = fulfil_payment(payment, event)
@@ -104,19 +116,19 @@ def _checkout_completed(event: EventRef, session: dict[str, Any]) -> str:
 
 
 def _subscription_changed(event: EventRef, subscription: dict[str, Any]) -> str:
-    state = subscription_state(subscription)
+    state = _read(subscription_state, subscription)
     return _subscription_outcome(apply_subscription(state, as_of=event.created, event=event))
 
 
 def _invoice(status: str) -> Callable[[EventRef, dict[str, Any]], str]:
     def handle(event: EventRef, invoice: dict[str, Any]) -> str:
-        sub_id = invoice_subscription_id(invoice)
+        sub_id = _read(invoice_subscription_id, invoice)
         if not sub_id:
             return "recorded" if record_event_only(event, "ignored", invoice.get("id"), "not a subscription invoice") else "duplicate"
         state = SubscriptionState(
             stripe_subscription_id=sub_id,
             status=status,
-            expires_at=iso_from_unix(invoice_period_end(invoice)) if status == "active" else None,
+            expires_at=_read(lambda: iso_from_unix(invoice_period_end(invoice))) if status == "active" else None,
         )
         return _subscription_outcome(apply_subscription(state, as_of=event.created, event=event, create=False))
 
@@ -124,14 +136,14 @@ def _invoice(status: str) -> Callable[[EventRef, dict[str, Any]], str]:
 
 
 def _intent_succeeded(event: EventRef, intent: dict[str, Any]) -> str:
-    payment = payment_from_intent(intent)
+    payment = _read(payment_from_intent, intent)
     if payment is None:  # Checkout's own PaymentIntents: the session event does the work
         return "recorded" if record_event_only(event, "ignored", intent.get("id"), "no course metadata") else "duplicate"
     return "duplicate" if fulfil_payment(payment, event).duplicate_event else "processed"
 
 
 def _intent_failed(event: EventRef, intent: dict[str, Any]) -> str:
-    payment = payment_from_intent(intent)
+    payment = _read(payment_from_intent, intent)
     if payment is None:
         return "recorded" if record_event_only(event, "ignored", intent.get("id"), "no course metadata") else "duplicate"
     return "duplicate" if record_failed_payment(payment, event).duplicate_event else "processed"
@@ -163,10 +175,10 @@ def stripe_webhook(request: flask.Request) -> Reply:
         return Reply({"received": True, "event_id": event.id, "handled": False})
     try:
         outcome = handler(event, obj)
-    except (InvalidInputError, KeyError, TypeError, ValueError) as exc:
+    except (MalformedEventError, InvalidInputError) as exc:
         # Signed by Stripe but not in a shape we can use: retrying would not help, so
         # it is recorded and acknowledged, and the log says why.
-        logging.warning("stripe event malformed", event_id=event.id, event_type=event.type, error=type(exc).__name__)
+        logging.warning("stripe event malformed", event_id=event.id, event_type=event.type, error=str(exc))
         outcome = "recorded" if record_event_only(event, "ignored", None, "malformed object") else "duplicate"
     logging.info("stripe event", event_id=event.id, event_type=event.type, outcome=outcome)
     return Reply({"received": True, "event_id": event.id, "outcome": outcome})

@@ -46,15 +46,15 @@ def localstripe() -> Iterator[str]:
     """localstripe plus our test extension, bound to 127.0.0.1 on a free port."""
     port = free_port()
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"localstripe-{port}.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [str(_localstripe_python()), str(EXTENSION), "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-        cwd=str(ROOT),
-    )
+    with log_path.open("wb") as log:  # the child keeps its own descriptor
+        process = subprocess.Popen(
+            [str(_localstripe_python()), str(EXTENSION), "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=str(ROOT),
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
