@@ -260,9 +260,19 @@ def to_app_error(exc: BaseException) -> AppError:
         return exc
     if type(exc).__name__ == "RequestEntityTooLarge":
         return PayloadTooLargeError()
-    if is_storage_failure(exc):
+    if any(is_storage_failure(cause) for cause in _causes(exc)):
+        # Includes a transaction that gave up after contention (the client raises ValueError from Aborted).
         return ServiceUnavailableError("The data store is unavailable; retry shortly")
     return AppError()
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__
+    return chain
 
 
 def _json_default(value: Any) -> Any:

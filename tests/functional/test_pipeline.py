@@ -77,19 +77,25 @@ def _token(claims: dict[str, Any], secret: str = TEST_JWT_SECRET, algorithm: str
 
 
 @pytest.mark.parametrize(
-    ("headers", "message"),
+    ("authorization", "message"),
     [
-        ({}, "Authentication required"),
-        ({"Authorization": "Basic abc"}, "Authorization header must be 'Bearer <token>'"),
-        ({"Authorization": "Bearer not.a.token"}, "Invalid authentication token"),
-        ({"Authorization": "Bearer " + _token({"exp": int(time.time()) - 10})}, "Session expired; sign in again"),
-        ({"Authorization": "Bearer " + _token({}, secret="another-secret-of-enough-length-000000")},
-         "Invalid authentication token"),
-        ({"Authorization": "Bearer " + _token({"aud": "other-app"})}, "Invalid authentication token"),
-        ({"Authorization": "Bearer " + _token({"role": "superuser"})}, "Invalid authentication token"),
+        (None, "Authentication required"),
+        ("Basic abc", "Authorization header must be 'Bearer <token>'"),
+        ("Bearer not.a.token", "Invalid authentication token"),
+        ({"exp": -10}, "Session expired; sign in again"),
+        ({"secret": "another-secret-of-enough-length-000000"}, "Invalid authentication token"),
+        ({"aud": "other-app"}, "Invalid authentication token"),
+        ({"role": "superuser"}, "Invalid authentication token"),
     ],
 )
-def test_missing_bad_expired_and_forged_tokens_are_401(gateway: Any, headers: dict[str, str], message: str) -> None:
+def test_missing_bad_expired_and_forged_tokens_are_401(gateway: Any, authorization: Any, message: str) -> None:
+    if isinstance(authorization, dict):  # tokens are minted now, not at collection time
+        claims = dict(authorization)
+        secret = claims.pop("secret", TEST_JWT_SECRET)
+        if "exp" in claims:
+            claims["exp"] = int(time.time()) + claims["exp"]
+        authorization = "Bearer " + _token(claims, secret=secret)
+    headers = {"Authorization": authorization} if authorization else {}
     body = _envelope(gateway.post(INVOKE, json={}, headers=headers), 401, "AUTH_REQUIRED")
     assert body["message"] == message
 
@@ -164,3 +170,18 @@ def test_storage_outage_is_a_retryable_503(gateway: Any, admin_token: str, monke
         firestore.reset_client()
     body = _envelope(resp, 503, "SERVICE_UNAVAILABLE")
     assert body["retryable"] is True and resp.headers["Retry-After"] == "5"
+
+
+def test_a_transaction_that_gives_up_under_contention_is_a_retryable_503(gateway: Any, admin_token: str,
+                                                                          mocker: Any) -> None:
+    from google.api_core.exceptions import Aborted
+
+    def contended(*_: Any, **__: Any) -> None:
+        try:
+            raise Aborted("Transaction lock timeout.")
+        except Aborted as exc:
+            raise ValueError("Failed to commit transaction in 5 attempts.") from exc
+
+    mocker.patch("entities.store.count", side_effect=contended)
+    body = _envelope(gateway.post(INVOKE, json={}, headers=bearer(admin_token)), 503, "SERVICE_UNAVAILABLE")
+    assert body["retryable"] is True
