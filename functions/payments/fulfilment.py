@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -500,7 +500,3 @@ def payment_from_intent(intent: Mapping[str, Any]) -> Payment | None:
         customer_id=_ref_id(intent.get("customer")),
         failure_message=error.get("message") if isinstance(error, Mapping) else None,
     )
-
-
-def with_source(payment: Payment, source: str) -> Payment:
-    return replace(payment, source=source)

@@ -8,6 +8,7 @@ effects written, through the same exactly-once transactions as the webhook.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from functions.payments.fulfilment import (
@@ -18,6 +19,7 @@ from functions.payments.fulfilment import (
     apply_subscription,
     fulfil_payment,
     payment_from_session,
+    plan_name,
     subscription_state,
 )
 from shared.auth import Caller
@@ -77,12 +79,10 @@ def verify_subscription(session_id: str, caller: Caller) -> SubscriptionResult:
     state = subscription_state(subscription)
     metadata = session.get("metadata") or {}
     # The session's metadata names the buyer even when the subscription's does not.
-    state = type(state)(
-        **{
-            **state.__dict__,
-            "user_id": state.user_id or metadata.get("user_id") or None,
-            "user_email": state.user_email or metadata.get("user_email") or None,
-            "plan": state.plan or (metadata.get("plan") or "").removeprefix("plan_") or None,
-        }
+    state = replace(
+        state,
+        user_id=state.user_id or metadata.get("user_id") or None,
+        user_email=state.user_email or metadata.get("user_email") or None,
+        plan=state.plan or plan_name(metadata.get("plan")),
     )
     return apply_subscription(state, as_of=read_at)
