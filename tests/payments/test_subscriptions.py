@@ -140,3 +140,21 @@ def test_portal_rejects_bad_return_url_and_anonymous(stripe_server, make_user, i
     _, token = make_user("student")
     assert invoke("createPortalSession", {"returnUrl": "dashboard"}, token).status_code == 400
     assert invoke("createPortalSession", {"returnUrl": "https://a.test/d"}).status_code == 401
+
+
+def test_cancellation_at_stripe_reaches_the_record_through_localstripes_webhook(stripe_server, make_user, invoke, live_gateway):
+    from shared.stripe_client import client
+    from tests.payments.conftest import wait_for
+
+    user, token = make_user("student")
+    session_id = invoke("createSubscriptionCheckout", {"planId": "plan_monthly", **URLS}, token).json["sessionId"]
+    sub_id = stripe_server.complete(session_id)["subscription"]
+    assert invoke("verifySubscriptionSession", {"sessionId": session_id}, token).json["status"] == "active"
+    stripe_server.register_webhook(f"{live_gateway}/api/stripe-webhook")
+    client().v1.subscriptions.cancel(sub_id)
+    cancelled = wait_for(lambda: [s for s in docs("Subscription") if s["status"] == "canceled"])
+    assert [s["id"] for s in cancelled] == [sub_id]
+    deleted = [e for e in docs("StripeEvent") if e["type"] == "customer.subscription.deleted"]
+    assert [e["outcome"] for e in deleted] == ["processed"]
+    # Cancelled: the user may subscribe again.
+    assert invoke("createSubscriptionCheckout", {"planId": "plan_annual", **URLS}, token).status_code == 200
