@@ -24,6 +24,7 @@ of it runs in production.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import socket
 import time
@@ -31,6 +32,8 @@ import time
 from aiohttp import web
 from localstripe import server as ls
 from localstripe.errors import UserError
+from localstripe import resources as ls_resources
+from localstripe import webhooks as ls_webhooks
 from localstripe.resources import (
     Customer,
     Event,
@@ -42,9 +45,32 @@ from localstripe.resources import (
     random_id,
     store,
 )
-from localstripe.webhooks import _webhooks, schedule_webhook
+from localstripe.webhooks import _webhooks
 
 SESSIONS: dict[str, dict] = {}
+PENDING_DELIVERIES = {"count": 0}
+RESET_DRAIN_SECONDS = 10.0
+
+
+def schedule_webhook(event) -> None:  # noqa: ANN001 - a localstripe Event
+    """localstripe's delivery, counted, so a reset can wait for deliveries in flight.
+
+    Without this, an event from one test (delivered a second later) could reach the
+    webhook the next test registers.
+    """
+
+    async def deliver() -> None:
+        try:
+            await ls_webhooks._send_webhook(event)
+        finally:
+            PENDING_DELIVERIES["count"] -= 1
+
+    PENDING_DELIVERIES["count"] += 1
+    asyncio.ensure_future(deliver())
+
+
+# Every event localstripe itself raises goes through the counted delivery.
+ls_resources.schedule_webhook = schedule_webhook
 PRICES: dict[str, dict] = {}
 REQUESTS: list[dict] = []
 FAILURES: list[dict] = []
@@ -393,12 +419,15 @@ def get_requests(request):  # noqa: ANN001, ANN201
     return web.json_response(REQUESTS)
 
 
-def reset(request):  # noqa: ANN001, ANN201
+async def reset(request):  # noqa: ANN001, ANN201
+    deadline = asyncio.get_running_loop().time() + RESET_DRAIN_SECONDS
+    while PENDING_DELIVERIES["count"] > 0 and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
     store.clear()
     _webhooks.clear()
     for bucket in (SESSIONS, PRICES, REQUESTS, FAILURES):
         bucket.clear()
-    return web.json_response({"ok": True})
+    return web.json_response({"ok": True, "undelivered": PENDING_DELIVERIES["count"]})
 
 
 def install(app: web.Application) -> None:

@@ -141,6 +141,19 @@ def stripe_server(localstripe: str, db: Any, monkeypatch: pytest.MonkeyPatch) ->
     return control
 
 
+@pytest.fixture
+def stripe_webhook_url(stripe_server: StripeControl, live_gateway: str) -> Iterator[str]:
+    """localstripe sends its signed events to the running gateway during the test.
+
+    At teardown (before the gateway stops) it waits for deliveries still in flight,
+    so no event lands in the next test's database.
+    """
+    url = f"{live_gateway}/api/stripe-webhook"
+    stripe_server.register_webhook(url)
+    yield url
+    stripe_server.reset()
+
+
 def sign(payload: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:
     """A `Stripe-Signature` header exactly as Stripe builds it."""
     import stripe

@@ -17,10 +17,9 @@ SDK = Path(__file__).resolve().parents[1] / "e2e" / "node" / "node_modules" / "@
 pytestmark = pytest.mark.e2e
 
 
-def test_complete_course_purchase_flow_through_the_sdk(stripe_server, make_user, make_course, live_gateway):
+def test_complete_course_purchase_flow_through_the_sdk(stripe_server, make_user, make_course, live_gateway, stripe_webhook_url):
     if shutil.which("node") is None or not SDK.exists():
         pytest.fail("Node.js and tests/e2e/node/node_modules are required: run scripts/test.sh")
-    stripe_server.register_webhook(f"{live_gateway}/api/stripe-webhook")
     course = make_course(title="React Hooks Mastery", price=99)
     user, _ = make_user("student")
     config = {"appId": "sparkacademy", "email": user["email"], "password": "Passw0rd!", "courseId": course["id"],

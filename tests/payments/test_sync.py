@@ -77,7 +77,9 @@ def test_sync_stripe_subscriptions_upserts_and_counts(stripe_server, make_user, 
     users = [make_user("student") for _ in range(3)]
     subs = []
     for user, token in users:
-        session_id = invoke("createSubscriptionCheckout", {"planId": "plan_annual", **URLS}, token).json["sessionId"]
+        opened = invoke("createSubscriptionCheckout", {"planId": "plan_annual", **URLS}, token)
+        assert opened.status_code == 200, opened.json
+        session_id = opened.json["sessionId"]
         subs.append(stripe_server.complete(session_id)["subscription"])
     # One is cancelled at Stripe; one was made outside our checkout (no metadata, known customer email).
     sdk = client()

@@ -258,13 +258,12 @@ def test_payment_intent_events_of_the_custom_flow(stripe_server, make_user, make
     assert resp.json["outcome"] == "recorded"
 
 
-def test_localstripe_delivers_signed_events_for_real_payments(stripe_server, make_user, make_course, live_gateway):
+def test_localstripe_delivers_signed_events_for_real_payments(stripe_server, make_user, make_course, live_gateway, stripe_webhook_url):
     """End to end with Stripe's own signing: localstripe posts to the running gateway."""
     import stripe
 
     from shared.stripe_client import client
 
-    stripe_server.register_webhook(f"{live_gateway}/api/stripe-webhook")
     course = make_course()
     user, _ = make_user("student")
     sdk = client()
