@@ -60,6 +60,7 @@ def start(port: int | None = None, log_path: Path | None = None, timeout: float 
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
+    log.close()  # the child has its own copy of the descriptor
     emulator = FirestoreEmulator(host, process, log_path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
