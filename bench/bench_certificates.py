@@ -111,18 +111,26 @@ def bench_function(count: int) -> tuple[float, float]:
     return issue_rate, reissue_rate
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+def run(count: int = 40) -> dict[str, Any]:
     pdf_rate = bench_pdf(count)
-    with environment():
-        issue_rate, reissue_rate = bench_function(count)
-    print(f"machine: {machine()}")
-    print(f"certificates: {count} per series")
-    print(f"PDF generation alone:            {pdf_rate:8.1f} certificates/s")
-    print(f"generateCertificate (new issue): {issue_rate:8.1f} certificates/s")
-    print(f"generateCertificate (re-issue):  {reissue_rate:8.1f} requests/s")
-    print(f"ratio PDF-alone / whole function: {pdf_rate / issue_rate:6.2f}x")
+    saved = dict(os.environ)
+    try:
+        with environment():
+            issue_rate, reissue_rate = bench_function(count)
+    finally:  # the settings changed here must not reach the next benchmark
+        os.environ.clear()
+        os.environ.update(saved)
+    return {
+        "benchmark": "certificates per second",
+        "machine": machine(),
+        "when": time.strftime("%Y-%m-%d"),
+        "certificates_per_series": count,
+        "pdf_generation_alone_per_s": pdf_rate,
+        "generateCertificate_new_issue_per_s": issue_rate,
+        "generateCertificate_reissue_per_s": reissue_rate,
+        "ratio_pdf_alone_to_whole_function": pdf_rate / issue_rate,
+    }
 
 
 if __name__ == "__main__":
-    main()
+    print(json.dumps(run(int(sys.argv[1]) if len(sys.argv) > 1 else 40), indent=2))

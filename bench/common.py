@@ -49,7 +49,7 @@ def median_ms(fn: Callable[[], Any], rounds: int, warmup: int = 20) -> float:
     return interleaved_medians({"x": fn}, rounds, warmup)["x"]
 
 
-def interleaved_medians(fns: dict[str, Callable[[], Any]], rounds: int, warmup: int = 20) -> dict[str, float]:
+def interleaved_medians(fns: dict[str, Callable[[], Any]], rounds: int, warmup: int = 500) -> dict[str, float]:
     """Median milliseconds of each callable, sampled in turn so drift hits all alike."""
     for _ in range(warmup):
         for fn in fns.values():

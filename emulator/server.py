@@ -1,7 +1,8 @@
-"""The local HTTP server for the gateway: threaded, with HTTP/1.1 keep-alive.
+"""The local HTTP server for the gateway: waitress, with HTTP/1.1 keep-alive.
 
-Werkzeug's default handler speaks HTTP/1.0, so every call would pay for a new
-connection and a new thread; clients such as the SDK's axios keep connections open.
+Clients such as the SDK's axios keep connections open; waitress serves them from
+a pool of worker threads and costs about a third less per request than
+Werkzeug's development server.
 """
 
 from __future__ import annotations
@@ -9,24 +10,52 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+# Well above the gateway's own body limit, so oversize bodies still get the JSON envelope.
+MAX_BUFFERED_BODY = 64 * 1024 * 1024
 
 
-class KeepAliveHandler(WSGIRequestHandler):
-    protocol_version = "HTTP/1.1"
+class GatewayServer:
+    def __init__(self, app: Any, host: str, port: int, threads: int) -> None:
+        from waitress.server import create_server
+
+        self._server = create_server(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="sparkacademy-emulator",
+            max_request_body_size=MAX_BUFFERED_BODY,
+            expose_tracebacks=False,
+        )
+        self._stopped = threading.Event()
+
+    @property
+    def server_port(self) -> int:
+        return int(self._server.effective_port)
+
+    def serve_forever(self) -> None:
+        try:
+            self._server.run()
+        finally:
+            self._server.task_dispatcher.shutdown()
+            self._stopped.set()
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Close the listener and every open connection from the server's own loop."""
+
+        def close_all() -> None:
+            for channel in list(self._server._map.values()):
+                channel.close()
+
+        self._server.trigger.pull_trigger(close_all)
+        self._stopped.wait(timeout)
 
 
-class QuietKeepAliveHandler(KeepAliveHandler):
-    def log(self, *args: Any) -> None:
-        pass
+def make(app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 16) -> GatewayServer:
+    return GatewayServer(app, host, port, threads)
 
 
-def make(app: Any, host: str = "127.0.0.1", port: int = 0, quiet: bool = False) -> BaseWSGIServer:
-    handler = QuietKeepAliveHandler if quiet else KeepAliveHandler
-    return make_server(host, port, app, threaded=True, request_handler=handler)
-
-
-def start_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> BaseWSGIServer:
-    server = make(app, host, port, quiet)
+def start_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> GatewayServer:
+    server = make(app, host, port)
     threading.Thread(target=server.serve_forever, daemon=True, name="gateway").start()
     return server

@@ -153,15 +153,12 @@ def serve(req: flask.Request, spec: Spec, handler: Callable[[Any, Caller], Any])
         else:
             payload = parse_json(raw)
             run = functools.partial(handler, validate(spec.model, payload) if spec.model else payload, caller)
-        if spec.read_only and spec.rate:
-            pending = _limiter_pool().submit(ratelimit.hit, spec.rate, caller.rate_key)
-            try:
-                result = run()
-            finally:
-                verdict = pending.result()  # a refusal raises here and the result is dropped
+        admission = ratelimit.begin(spec.rate, caller.rate_key)
+        if spec.read_only and not admission.settled_locally:
+            verdict, result = _run_beside_commit(admission, run)
             extra_headers.update(verdict.headers() if verdict else {})
         else:
-            verdict = ratelimit.hit(spec.rate, caller.rate_key)
+            verdict = admission.settle()
             extra_headers.update(verdict.headers() if verdict else {})
             result = run()
         reply = result if isinstance(result, Reply) else Reply(result)
@@ -169,6 +166,16 @@ def serve(req: flask.Request, spec: Spec, handler: Callable[[Any, Caller], Any])
         return _response(reply, req)
     except Exception as exc:  # noqa: BLE001 - the one place errors become answers
         return error_response(exc, req, extra_headers)
+
+
+def _run_beside_commit(admission: ratelimit.Admission, run: Callable[[], Any]) -> tuple[Any, Any]:
+    """A handler that writes nothing runs while the limiter's commit is in flight."""
+    pending = _limiter_pool().submit(admission.settle)
+    try:
+        result = run()
+    finally:
+        verdict = pending.result()  # a refusal raises here and the result is dropped
+    return verdict, result
 
 
 @functools.lru_cache(maxsize=1)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,13 +22,14 @@ from entities import store
 from entities.enrollment import enrollment_id
 from entities.purchase import purchase_id
 from shared.errors import ServiceUnavailableError
-from shared.firestore import client, now_iso
+from shared.firestore import client, io, now_iso
 
 # Concurrent deliveries of one event contend on the same documents. Firestore's own
 # retries are immediate, so a burst of contenders can keep aborting each other; we
 # add rounds with jittered backoff between them. Each retry re-reads and usually
 # finds the work done.
 TRANSACTION_ATTEMPTS = 5
+LOCK_WAIT_SECONDS = 5.0
 TRANSACTION_ROUNDS = 8
 OWNED_STATUSES = ("active", "completed")
 CHECKOUT_KIND_COURSES = "course_purchase"
@@ -121,15 +122,22 @@ def iso_from_unix(ts: int | None) -> str | None:
 # --- transactions -----------------------------------------------------------------
 
 
-def _transactional(fn: Any) -> Any:
-    """Run `fn(transaction)` to commit, retrying contention with jittered backoff."""
-    from google.api_core.exceptions import Aborted
+def _transactional(fn: Any, settled: Callable[[], Any] | None = None) -> Any:
+    """Run `fn(transaction)` to commit, retrying contention with jittered backoff.
+
+    `settled`, when given, is a plain read (it takes no transaction locks) asked
+    before each retry: an answer other than None means a contender has done the
+    work, and is returned as it is.
+    """
+    from google.api_core.exceptions import Aborted, DeadlineExceeded
     from google.cloud import firestore
 
     for round_ in range(TRANSACTION_ROUNDS):
+        if round_ and settled is not None and (answer := settled()) is not None:
+            return answer
         try:
             return firestore.transactional(fn)(client().transaction(max_attempts=TRANSACTION_ATTEMPTS))
-        except (Aborted, ValueError) as exc:
+        except (Aborted, DeadlineExceeded, ValueError) as exc:
             # The library reports exhausted attempts as a bare ValueError; anything else is not ours to retry.
             if isinstance(exc, ValueError) and not str(exc).startswith("Failed to commit transaction"):
                 raise
@@ -170,7 +178,9 @@ def record_event_only(event: EventRef, outcome: str, object_id: str | None, deta
 
 
 def _snapshots(tx: Any, refs: list[Any]) -> dict[str, Any]:
-    return {snap.reference.path: snap for snap in tx.get_all(refs)}
+    # Bounded: a read in a transaction waits for other transactions' locks, and an
+    # unbounded wait would outlast the caller; a timeout is retried as contention.
+    return {snap.reference.path: snap for snap in tx.get_all(refs, timeout=LOCK_WAIT_SECONDS)}
 
 
 def fulfil_payment(payment: Payment, event: EventRef | None = None) -> Fulfilment:
@@ -243,8 +253,15 @@ def fulfil_payment(payment: Payment, event: EventRef | None = None) -> Fulfilmen
             tx.create(event_ref, _event_doc(event, outcome, payment.stripe_id))
         return result
 
-    outcome: Fulfilment = _transactional(run)
+    outcome: Fulfilment = _transactional(run, settled=_duplicate_check(event_ref))
     return outcome
+
+
+def _duplicate_check(event_ref: Any, answer: type[Any] = Fulfilment) -> Callable[[], Any] | None:
+    """The event already recorded by a contender answers as a duplicate."""
+    if event_ref is None:
+        return None
+    return lambda: answer(duplicate_event=True) if event_ref.get(**io()).exists else None
 
 
 def record_failed_payment(payment: Payment, event: EventRef | None = None) -> Fulfilment:
@@ -284,7 +301,7 @@ def record_failed_payment(payment: Payment, event: EventRef | None = None) -> Fu
             tx.create(event_ref, _event_doc(event, "processed" if result.purchase_created else "ignored", payment.stripe_id))
         return result
 
-    outcome: Fulfilment = _transactional(run)
+    outcome: Fulfilment = _transactional(run, settled=_duplicate_check(event_ref))
     return outcome
 
 
@@ -389,7 +406,7 @@ def apply_subscription(
             tx.create(event_ref, _event_doc(event, outcome, state.stripe_subscription_id))
         return result
 
-    outcome: SubscriptionResult = _transactional(run)
+    outcome: SubscriptionResult = _transactional(run, settled=_duplicate_check(event_ref, SubscriptionResult))
     return outcome
 
 

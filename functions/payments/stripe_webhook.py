@@ -17,7 +17,9 @@ payment_intent.payment_failed. Other types are recorded, logged and answered 200
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from functions.payments.fulfilment import (
@@ -169,16 +171,43 @@ def stripe_webhook(request: flask.Request) -> Reply:
     verify_webhook(payload, request.headers.get("Stripe-Signature"))
     event, obj = _parse(payload)
     handler = HANDLERS.get(event.type)
-    if handler is None:
-        outcome = "recorded" if record_event_only(event, "ignored", obj.get("id"), "unhandled type") else "duplicate"
-        logging.info("stripe event not handled", event_id=event.id, event_type=event.type, outcome=outcome)
-        return Reply({"received": True, "event_id": event.id, "handled": False})
-    try:
-        outcome = handler(event, obj)
-    except (MalformedEventError, InvalidInputError) as exc:
-        # Signed by Stripe but not in a shape we can use: retrying would not help, so
-        # it is recorded and acknowledged, and the log says why.
-        logging.warning("stripe event malformed", event_id=event.id, event_type=event.type, error=str(exc))
-        outcome = "recorded" if record_event_only(event, "ignored", None, "malformed object") else "duplicate"
+    with _one_delivery_at_a_time(event.id):
+        if handler is None:
+            outcome = "recorded" if record_event_only(event, "ignored", obj.get("id"), "unhandled type") else "duplicate"
+            logging.info("stripe event not handled", event_id=event.id, event_type=event.type, outcome=outcome)
+            return Reply({"received": True, "event_id": event.id, "handled": False})
+        try:
+            outcome = handler(event, obj)
+        except (MalformedEventError, InvalidInputError) as exc:
+            # Signed by Stripe but not in a shape we can use: retrying would not help, so
+            # it is recorded and acknowledged, and the log says why.
+            logging.warning("stripe event malformed", event_id=event.id, event_type=event.type, error=str(exc))
+            outcome = "recorded" if record_event_only(event, "ignored", None, "malformed object") else "duplicate"
     logging.info("stripe event", event_id=event.id, event_type=event.type, outcome=outcome)
     return Reply({"received": True, "event_id": event.id, "outcome": outcome})
+
+
+_deliveries_guard = threading.Lock()
+_deliveries: dict[str, tuple[threading.Lock, int]] = {}
+
+
+@contextmanager
+def _one_delivery_at_a_time(event_id: str) -> Iterator[None]:
+    """Deliveries of one event that reach this instance together take turns.
+
+    The later ones then find the event recorded instead of contending for the same
+    documents; across instances the transaction's retries settle it.
+    """
+    with _deliveries_guard:
+        lock, users = _deliveries.get(event_id, (threading.Lock(), 0))
+        _deliveries[event_id] = (lock, users + 1)
+    try:
+        with lock:
+            yield
+    finally:
+        with _deliveries_guard:
+            lock, users = _deliveries[event_id]
+            if users == 1:
+                del _deliveries[event_id]
+            else:
+                _deliveries[event_id] = (lock, users - 1)

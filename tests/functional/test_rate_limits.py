@@ -72,3 +72,71 @@ def test_auth_routes_limit_anonymous_callers_by_address(live_gateway: str, db: A
         for _ in range(12)
     ]
     assert statuses == [401] * 10 + [429] * 2
+
+
+def _calls_admitted(limiter: ratelimit.Limiter, calls: int, key: str, now: float) -> int:
+    admitted = 0
+    for _ in range(calls):
+        try:
+            limiter.hit(("entity",), key, now=now)
+            admitted += 1
+        except ratelimit.RateLimitedError:
+            pass
+    return admitted
+
+
+def test_a_roomy_window_is_leased_so_most_calls_cost_no_round_trip(db: Any, mocker: Any) -> None:
+    # GIVEN the entity limit of 100 a minute and one instance
+    spy = mocker.spy(type(db.batch()), "commit")
+    limiter = ratelimit.Limiter()
+    # WHEN one caller makes 130 calls in one window
+    admitted = _calls_admitted(limiter, 130, "user:lease", now=3_000_000.0)
+    # THEN exactly 100 are admitted with about one commit per three calls, refusals cost none,
+    # and the shared count says 100 or more
+    assert admitted == 100
+    assert spy.call_count <= 40
+    count = db.collection("_rate_limits").document("entity:user:lease:3000000").get().to_dict()["count"]
+    assert count >= 100
+
+
+def test_remaining_counts_down_one_call_at_a_time_through_leases(db: Any) -> None:
+    limiter = ratelimit.Limiter()
+    remaining = [limiter.hit(("entity",), "user:rem", now=3_000_000.0).remaining for _ in range(100)]  # type: ignore[union-attr]
+    assert remaining == list(range(99, -1, -1))
+
+
+def test_instances_sharing_the_counters_never_admit_more_than_the_limit(db: Any) -> None:
+    # GIVEN three instances (each with its own leases) and one caller spread over all of them
+    instances = [ratelimit.Limiter() for _ in range(3)]
+
+    def burst(limiter: ratelimit.Limiter) -> int:
+        return _calls_admitted(limiter, 60, "user:spread", now=3_000_000.0)
+
+    # WHEN 180 calls arrive at once, 60 on each instance
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        admitted = sum(pool.map(burst, instances))
+    # THEN no more than the limit get through, and leases strand at most a few calls
+    assert 100 - 2 * ratelimit.MAX_LEASE <= admitted <= 100
+
+
+def test_parallel_calls_on_one_instance_admit_exactly_a_roomy_limit(db: Any) -> None:
+    limiter = ratelimit.Limiter()
+
+    def call(_: int) -> bool:
+        try:
+            limiter.hit(("entity",), "user:par", now=3_000_000.0)
+            return True
+        except ratelimit.RateLimitedError:
+            return False
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        outcomes = list(pool.map(call, range(140)))
+    assert outcomes.count(True) == 100
+
+
+def test_tight_limits_are_never_leased(db: Any, mocker: Any) -> None:
+    spy = mocker.spy(type(db.batch()), "commit")
+    limiter = ratelimit.Limiter()
+    for _ in range(10):
+        limiter.hit(("payments",), "user:tight", now=3_000_000.0)
+    assert spy.call_count == 10
