@@ -118,13 +118,25 @@ def issue_service_token(name: str, ttl: int = 3600) -> str:
 
 
 def decode_token(token: str) -> dict[str, Any]:
-    """Verify signature, algorithm, expiry, issuer and audience; refuse anything else."""
+    """Verify signature, algorithm, expiry, issuer and audience; refuse anything else.
+
+    A token once verified is remembered (bounded, keyed by the exact token, secret
+    and audience) until it expires, so a busy session pays for the check once.
+    """
+    claims = _verified_claims(token, config.jwt_secret(), config.app_id())
+    if claims["exp"] <= time.time():
+        raise UnauthenticatedError("Session expired; sign in again")
+    return dict(claims)
+
+
+@lru_cache(maxsize=4096)
+def _verified_claims(token: str, secret: str, audience: str) -> dict[str, Any]:
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
-            config.jwt_secret(),
+            secret,
             algorithms=[_ALGORITHM],
-            audience=config.app_id(),
+            audience=audience,
             issuer=_ISSUER,
             options={"require": ["sub", "role", "exp", "iat"]},
         )

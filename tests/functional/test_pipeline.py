@@ -100,6 +100,17 @@ def test_missing_bad_expired_and_forged_tokens_are_401(gateway: Any, authorizati
     assert body["message"] == message
 
 
+def test_a_token_verified_while_valid_is_refused_once_it_expires(gateway: Any, mocker: Any) -> None:
+    # GIVEN a session token that has been accepted (and so remembered as verified)
+    token = _token({"exp": int(time.time()) + 60})
+    assert gateway.post(INVOKE, json={}, headers=bearer(token)).status_code != 401
+    # WHEN its expiry passes
+    mocker.patch("shared.auth.time.time", return_value=time.time() + 120)
+    # THEN it is refused like any expired token
+    body = _envelope(gateway.post(INVOKE, json={}, headers=bearer(token)), 401, "AUTH_REQUIRED")
+    assert body["message"] == "Session expired; sign in again"
+
+
 def test_alg_none_and_tampered_tokens_are_refused(gateway: Any, admin_token: str) -> None:
     unsigned = jwt.encode({"sub": "usr_x", "role": "admin", "iat": 1, "exp": 2**31, "iss": "sparkacademy",
                            "aud": "sparkacademy"}, None, algorithm="none")
