@@ -85,4 +85,5 @@ def verify_subscription(session_id: str, caller: Caller) -> SubscriptionResult:
         user_email=state.user_email or metadata.get("user_email") or None,
         plan=state.plan or plan_name(metadata.get("plan")),
     )
-    return apply_subscription(state, as_of=read_at)
+    # Verifying again must change nothing: an unchanged state is not rewritten.
+    return apply_subscription(state, as_of=read_at, touch_when_unchanged=False)

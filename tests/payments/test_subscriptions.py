@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.payments.conftest import docs, make_event
@@ -63,7 +65,7 @@ def test_unknown_plan_is_400(stripe_server, make_user, invoke):
     assert resp.json["details"]["plans"] == ["plan_annual", "plan_enterprise", "plan_monthly"]
 
 
-def test_full_subscription_flow_then_second_checkout_is_409(stripe_server, make_user, invoke):
+def test_full_subscription_flow_then_second_checkout_is_409(stripe_server, make_user, invoke, mocker):
     user, token = make_user("student")
     session_id = invoke("createSubscriptionCheckout", {"planId": "plan_monthly", **URLS}, token).json["sessionId"]
     # Before payment: 402 and nothing stored.
@@ -79,8 +81,11 @@ def test_full_subscription_flow_then_second_checkout_is_409(stripe_server, make_
     assert (sub["id"], sub["user_email"], sub["user_id"], sub["plan"], sub["status"]) == (
         resp.json["subscription_id"], user["email"], user["id"], "monthly", "active")
     assert sub["stripe_customer_id"].startswith("cus_") and sub["expires_at"] > sub["started_at"]
-    # Verifying again changes nothing.
+    # Verifying again, even seconds later, changes nothing.
+    later = time.time() + 5
+    mocker.patch("functions.payments.verify.time.time", return_value=later)
     assert invoke("verifySubscriptionSession", {"sessionId": session_id}, token).json == resp.json
+    mocker.stopall()
     assert docs("Subscription") == [sub]
     # One subscription per user.
     again = invoke("createSubscriptionCheckout", {"planId": "plan_annual", **URLS}, token)
