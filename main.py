@@ -10,11 +10,14 @@ from collections.abc import Callable
 from typing import Any
 
 from functions.registry import FUNCTIONS, load
+from shared.http import report_missing_settings
 
 
 def __getattr__(name: str) -> Callable[..., Any]:
     if name in FUNCTIONS:
-        return load(name)
+        target = load(name)
+        report_missing_settings(target)  # functions-framework resolves its target once, at start
+        return target
     raise AttributeError(name)
 
 

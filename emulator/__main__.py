@@ -11,7 +11,6 @@ import signal
 import sys
 
 
-
 def main() -> int:
     from emulator import firestore_emulator
 
@@ -51,13 +50,29 @@ def main() -> int:
             "Ctrl-C to stop.",
             flush=True,
         )
+        _print_missing_settings()
         server.serve_forever()
     except KeyboardInterrupt:
-        print("\nStopping...", flush=True)
+        pass  # the server usually handles Ctrl-C itself and returns
     finally:
+        print("\nStopping...", flush=True)
         if emulator is not None:
             emulator.stop()
     return 0
+
+
+def _print_missing_settings() -> None:
+    """Name the functions that will answer 503 for want of a setting (e.g. Stripe keys)."""
+    from functions.registry import FUNCTIONS, load
+    from shared import config
+
+    waiting: dict[tuple[str, ...], list[str]] = {}
+    for name in sorted(FUNCTIONS):
+        absent = tuple(config.missing(load(name).spec.required_settings))
+        if absent:
+            waiting.setdefault(absent, []).append(name)
+    for absent, names in waiting.items():
+        print(f"Not configured: {', '.join(absent)}; until set, these answer 503: {', '.join(names)}", flush=True)
 
 
 if __name__ == "__main__":

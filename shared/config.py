@@ -59,12 +59,15 @@ def require(name: str) -> str:
     return value
 
 
+def missing(names: Iterable[str]) -> list[str]:
+    return [n for n in names if not os.environ.get(n)]
+
+
 def check_required(names: Iterable[str]) -> None:
-    """Fail with every missing name at once (used at cold start and by the emulator)."""
-    missing = [n for n in names if not os.environ.get(n)]
-    if missing:
+    """Fail with every missing name at once."""
+    if absent := missing(names):
         raise ConfigurationError(
-            "Missing required settings: " + ", ".join(missing), details={"missing": missing}
+            "Missing required settings: " + ", ".join(absent), details={"missing": absent}
         )
 
 

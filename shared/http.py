@@ -80,6 +80,12 @@ class Spec:
     # Handlers that write nothing run while the rate limiter's round trip is in flight;
     # a refused call's result is thrown away, which is safe only because nothing was written.
     read_only: bool = False
+    settings: tuple[str, ...] = ()  # settings the function cannot work without
+
+    @property
+    def required_settings(self) -> tuple[str, ...]:
+        """Its own settings, plus the token key for every entry point that checks tokens."""
+        return self.settings if self.body == "raw" else (config.JWT_SECRET, *self.settings)
 
 
 def endpoint(
@@ -90,12 +96,14 @@ def endpoint(
     anonymous: bool = False,
     rate: Iterable[str] = ("functions",),
     read_only: bool = False,
+    settings: Iterable[str] = (),
 ) -> Callable[[Callable[..., Any]], Callable[[flask.Request], flask.Response]]:
     """Make `handler(body, caller)` a Cloud Functions HTTP target named `name`.
 
     `request` is the pydantic model of the payload (unknown fields refused);
     `roles` limits who may call; `rate` names the limits in `shared.ratelimit`;
-    `read_only` declares that the handler writes nothing (see `Spec.read_only`).
+    `read_only` declares that the handler writes nothing (see `Spec.read_only`);
+    `settings` names the environment settings it needs (checked at start and per call).
     """
     spec = Spec(
         name=name,
@@ -104,6 +112,7 @@ def endpoint(
         rate=tuple(rate),
         model=request,
         read_only=read_only,
+        settings=tuple(settings),
     )
 
     def decorate(handler: Callable[..., Any]) -> Callable[[flask.Request], flask.Response]:
@@ -118,10 +127,10 @@ def endpoint(
 
 
 def raw_endpoint(
-    name: str, *, rate: Iterable[str] = ()
+    name: str, *, rate: Iterable[str] = (), settings: Iterable[str] = ()
 ) -> Callable[[Callable[..., Any]], Callable[[flask.Request], flask.Response]]:
     """A target that authenticates itself (webhooks): `handler(request)` gets the raw request."""
-    spec = Spec(name=name, anonymous=True, rate=tuple(rate), body="raw")
+    spec = Spec(name=name, anonymous=True, rate=tuple(rate), body="raw", settings=tuple(settings))
 
     def decorate(handler: Callable[..., Any]) -> Callable[[flask.Request], flask.Response]:
         @functools.wraps(handler)
@@ -148,6 +157,7 @@ def serve(req: flask.Request, spec: Spec, handler: Callable[[Any, Caller], Any])
         raw = read_body(req)
         caller = authenticate(req)
         authorize(spec, caller)
+        config.check_required(spec.required_settings)
         if spec.body == "raw":
             run = functools.partial(handler, req, caller)
         else:
@@ -166,6 +176,19 @@ def serve(req: flask.Request, spec: Spec, handler: Callable[[Any, Caller], Any])
         return _response(reply, req)
     except Exception as exc:  # noqa: BLE001 - the one place errors become answers
         return error_response(exc, req, extra_headers)
+
+
+def report_missing_settings(target: Callable[..., Any]) -> list[str]:
+    """At cold start: log, by name, every setting the target cannot work without."""
+    spec: Spec = target.spec  # type: ignore[attr-defined]
+    missing = config.missing(spec.required_settings)
+    if missing:
+        logging.error(
+            f"{spec.name} answers 503 until these settings are configured: {', '.join(missing)}",
+            code="CONFIGURATION_ERROR",
+            missing=missing,
+        )
+    return missing
 
 
 def _run_beside_commit(admission: ratelimit.Admission, run: Callable[[], Any]) -> tuple[Any, Any]:

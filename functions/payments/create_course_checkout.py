@@ -11,10 +11,11 @@ from typing import Any
 
 from functions.payments.checkout import create_course_session
 from functions.payments.models import CreateCourseCheckoutRequest
+from shared import config
 from shared.auth import Caller
 from shared.http import endpoint
 
 
-@endpoint("createCourseCheckout", request=CreateCourseCheckoutRequest, rate=("payments",))
+@endpoint("createCourseCheckout", request=CreateCourseCheckoutRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,))
 def create_course_checkout(body: CreateCourseCheckoutRequest, caller: Caller) -> dict[str, Any]:
     return create_course_session(list(body.courseIds), body.successUrl, body.cancelUrl, caller)

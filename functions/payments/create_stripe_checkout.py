@@ -11,10 +11,11 @@ from typing import Any
 
 from functions.payments.checkout import create_course_session
 from functions.payments.models import CreateStripeCheckoutRequest
+from shared import config
 from shared.auth import Caller
 from shared.http import endpoint
 
 
-@endpoint("createStripeCheckout", request=CreateStripeCheckoutRequest, rate=("payments",))
+@endpoint("createStripeCheckout", request=CreateStripeCheckoutRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,))
 def create_stripe_checkout(body: CreateStripeCheckoutRequest, caller: Caller) -> dict[str, Any]:
     return create_course_session([body.courseId], body.successUrl, body.cancelUrl, caller)

@@ -13,12 +13,13 @@ from typing import Any
 from functions.payments.catalog import customer_id_for, plan_for_checkout, plan_price_id, refuse_second_subscription
 from functions.payments.fulfilment import CHECKOUT_KIND_SUBSCRIPTION
 from functions.payments.models import CreateSubscriptionCheckoutRequest
+from shared import config
 from shared.auth import Caller
 from shared.http import endpoint
 from shared.stripe_client import client, stripe_call
 
 
-@endpoint("createSubscriptionCheckout", request=CreateSubscriptionCheckoutRequest, rate=("payments",))
+@endpoint("createSubscriptionCheckout", request=CreateSubscriptionCheckoutRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,))
 def create_subscription_checkout(body: CreateSubscriptionCheckoutRequest, caller: Caller) -> dict[str, Any]:
     plan = plan_for_checkout(body.planId)
     refuse_second_subscription(caller)

@@ -39,7 +39,7 @@ from functions.payments.fulfilment import (
     record_failed_payment,
     subscription_state,
 )
-from shared import logging
+from shared import config, logging
 from shared.errors import InvalidInputError
 from shared.http import Reply, raw_endpoint
 from shared.stripe_client import verify_webhook
@@ -165,7 +165,7 @@ HANDLERS: dict[str, Callable[[EventRef, dict[str, Any]], str]] = {
 }
 
 
-@raw_endpoint("stripeWebhook")
+@raw_endpoint("stripeWebhook", settings=(config.STRIPE_WEBHOOK_SECRET,))
 def stripe_webhook(request: flask.Request) -> Reply:
     payload = request.get_data(cache=True)
     verify_webhook(payload, request.headers.get("Stripe-Signature"))

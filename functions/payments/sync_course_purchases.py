@@ -24,7 +24,7 @@ MAX_RANGE_DAYS = 366
 PAGE_SIZE = 100
 
 
-@endpoint("syncCoursePurchases", request=SyncCoursePurchasesRequest, roles={Role.ADMIN}, rate=("payments",))
+@endpoint("syncCoursePurchases", request=SyncCoursePurchasesRequest, roles={Role.ADMIN}, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,))
 def sync_course_purchases(body: SyncCoursePurchasesRequest, caller: Caller) -> dict[str, Any]:
     if body.endDate < body.startDate:
         raise InvalidInputError("endDate must not be before startDate")

@@ -15,6 +15,7 @@ from typing import Any
 
 from functions.payments.fulfilment import apply_subscription, subscription_state
 from functions.payments.models import SyncStripeSubscriptionsRequest
+from shared import config
 from shared.auth import Caller, Role
 from shared.http import endpoint
 from shared.stripe_client import as_dict, client, stripe_call
@@ -23,7 +24,7 @@ PAGE_SIZE = 100
 ACTIVE = ("active", "trialing")
 
 
-@endpoint("syncStripeSubscriptions", request=SyncStripeSubscriptionsRequest, roles={Role.ADMIN}, rate=("payments",))
+@endpoint("syncStripeSubscriptions", request=SyncStripeSubscriptionsRequest, roles={Role.ADMIN}, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,))
 def sync_stripe_subscriptions(body: SyncStripeSubscriptionsRequest, caller: Caller) -> dict[str, Any]:
     counts = {"active_subscriptions": 0, "cancelled": 0, "past_due": 0, "updated": 0, "skipped": 0}
     customers: dict[str, dict[str, Any]] = {}

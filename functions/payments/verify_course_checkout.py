@@ -11,11 +11,12 @@ from typing import Any
 
 from functions.payments.models import VerifySessionRequest
 from functions.payments.verify import verify_course_session
+from shared import config
 from shared.auth import Caller
 from shared.http import endpoint
 
 
-@endpoint("verifyCourseCheckout", request=VerifySessionRequest, rate=("payments",))
+@endpoint("verifyCourseCheckout", request=VerifySessionRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,))
 def verify_course_checkout(body: VerifySessionRequest, caller: Caller) -> dict[str, Any]:
     result = verify_course_session(body.sessionId, caller)
     purchase = result.purchase or {}

@@ -12,12 +12,13 @@ from typing import Any
 
 from functions.payments.models import VerifySessionRequest
 from functions.payments.verify import verify_subscription
+from shared import config
 from shared.auth import Caller
 from shared.errors import UpstreamError
 from shared.http import endpoint
 
 
-@endpoint("verifySubscriptionSession", request=VerifySessionRequest, rate=("payments",))
+@endpoint("verifySubscriptionSession", request=VerifySessionRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,))
 def verify_subscription_session(body: VerifySessionRequest, caller: Caller) -> dict[str, Any]:
     result = verify_subscription(body.sessionId, caller)
     record = result.record

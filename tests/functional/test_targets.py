@@ -32,6 +32,30 @@ def test_deploy_manifest_and_registry_list_the_same_functions() -> None:
         assert fn["entry_point"] == fn["name"]
 
 
+def test_deploy_manifest_provides_every_setting_a_function_requires() -> None:
+    import main
+
+    manifest = yaml.safe_load((ROOT / "deploy.yaml").read_text())
+    defaults = manifest["defaults"]
+    for fn in manifest["functions"]:
+        provided = {*defaults.get("secrets", []), *defaults.get("env", {}), *fn.get("secrets", []), *fn.get("env", {})}
+        required = set(getattr(main, fn["name"]).spec.required_settings)
+        assert required <= provided, f"{fn['name']} needs {sorted(required - provided)}"
+
+
+def test_a_target_names_every_missing_setting_when_it_starts() -> None:
+    # GIVEN an environment without the token key and the Stripe key
+    env = {k: v for k, v in os.environ.items() if k not in ("JWT_SECRET", "STRIPE_SECRET_KEY")}
+    # WHEN functions-framework resolves the createStripeCheckout target
+    probe = "import main; main.createStripeCheckout"
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    # THEN one error entry names both, and no value
+    [entry] = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert entry["severity"] == "ERROR" and entry["code"] == "CONFIGURATION_ERROR"
+    assert entry["missing"] == ["JWT_SECRET", "STRIPE_SECRET_KEY"]
+    assert "JWT_SECRET, STRIPE_SECRET_KEY" in entry["message"]
+
+
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
 def test_every_target_is_a_decorated_plain_function_named_as_documented(name: str) -> None:
     import types
