@@ -94,10 +94,13 @@ class _Window:
         """Counts only grow within a window: once the limit is seen, refuse without asking."""
         return self.tokens == 0 and self.refills == 0 and (self.count_seen or 0) >= self.limit.limit
 
+    def remaining(self) -> int:
+        """Calls still possible as seen from here: the window's unclaimed rest plus our tokens."""
+        return max(self.limit.limit - (self.count_seen or 0), 0) + self.tokens
+
     def spend_token(self) -> Verdict:
         self.tokens -= 1
-        seen = self.count_seen or 0
-        return Verdict(self.limit.limit, max(self.limit.limit - seen + self.tokens, 0), self.reset, True)
+        return Verdict(self.limit.limit, self.remaining(), self.reset, True)
 
     def denied(self) -> Verdict:
         return Verdict(self.limit.limit, 0, self.reset, False)
@@ -189,7 +192,8 @@ class Limiter:
                 granted = max(0, min(asked, window.limit.limit - (count - asked)))
                 if granted:
                     window.tokens += granted - 1
-                    left = window.limit.limit - count + granted - 1
+                    # This call's own view: what was unclaimed after its increment, plus its lease.
+                    left = max(window.limit.limit - count, 0) + granted - 1
                     verdicts.append(Verdict(window.limit.limit, left, window.reset, True))
                 else:
                     verdicts.append(None)

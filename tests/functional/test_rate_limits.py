@@ -140,3 +140,20 @@ def test_tight_limits_are_never_leased(db: Any, mocker: Any) -> None:
     for _ in range(10):
         limiter.hit(("payments",), "user:tight", now=3_000_000.0)
     assert spy.call_count == 10
+
+
+def test_a_lease_granted_in_part_counts_down_only_what_it_holds(db: Any) -> None:
+    # GIVEN an instance that last saw a roomy window
+    limiter = ratelimit.Limiter()
+    limiter.hit(("entity",), "user:part", now=3_000_000.0)
+    # WHEN other instances take the window to 97 calls before its next one (it asks a lease of 12)
+    db.collection("_rate_limits").document("entity:user:part:3000000").set({"count": 97})
+    verdicts = [limiter.hit(("entity",), "user:part", now=3_000_000.0) for _ in range(3)]
+    # THEN it gets the 3 calls left, says 2, 1, 0 remain, and refuses the next without asking
+    assert [v.remaining for v in verdicts] == [2, 1, 0]  # type: ignore[union-attr]
+    try:
+        limiter.hit(("entity",), "user:part", now=3_000_000.0)
+        raise AssertionError("the window is spent")
+    except ratelimit.RateLimitedError:
+        pass
+    assert db.collection("_rate_limits").document("entity:user:part:3000000").get().to_dict()["count"] == 109
