@@ -17,5 +17,9 @@ test:
 bench: .venv/bin/python
 	.venv/bin/python -m bench
 
+lint: .venv/bin/python
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
 deploy-plan: .venv/bin/python
 	.venv/bin/python scripts/deploy.py

@@ -67,8 +67,9 @@ def _seed(count: int) -> tuple[str, list[str]]:
     from shared.auth import Role
     from tests.certificates.conftest import ALL_LESSONS, course_doc
 
-    admin = accounts.create_user(email="bench-admin@example.test", password=None, full_name="Bench Admin",
-                                 role=Role.ADMIN, created_by=None)
+    admin = accounts.create_user(
+        email="bench-admin@example.test", password=None, full_name="Bench Admin", role=Role.ADMIN, created_by=None
+    )
     token = accounts.session_for(admin)["access_token"]
     course = store.create("Course", course_doc("teacher@example.test"), created_by="teacher@example.test")
     ids = []
@@ -76,15 +77,40 @@ def _seed(count: int) -> tuple[str, list[str]]:
         email = f"student{i}@example.test"
         store.create("User", {"email": email, "full_name": NAMES[i % len(NAMES)]}, created_by=None)
         eid = enrollment_id(course["id"], email)
-        store.create("Enrollment", {"course_id": course["id"], "student_email": email, "status": "active"},
-                     created_by=email, id=eid)
+        store.create(
+            "Enrollment",
+            {"course_id": course["id"], "student_email": email, "status": "active"},
+            created_by=email,
+            id=eid,
+        )
         for lesson in ALL_LESSONS:
-            store.create("Progress", {"enrollment_id": eid, "lesson_id": lesson, "module_id": "mod_basics" if lesson != "les_effect" else "mod_effects",
-                                      "completed": True, "student_email": email, "course_id": course["id"]},
-                         created_by=email, id=progress_id(eid, lesson_id=lesson))
-        store.create("Progress", {"enrollment_id": eid, "module_id": "mod_basics", "quiz_score": 100, "quiz_passed": True,
-                                  "quiz_attempts": 1, "student_email": email, "course_id": course["id"]},
-                     created_by=email, id=progress_id(eid, module_id="mod_basics"))
+            store.create(
+                "Progress",
+                {
+                    "enrollment_id": eid,
+                    "lesson_id": lesson,
+                    "module_id": "mod_basics" if lesson != "les_effect" else "mod_effects",
+                    "completed": True,
+                    "student_email": email,
+                    "course_id": course["id"],
+                },
+                created_by=email,
+                id=progress_id(eid, lesson_id=lesson),
+            )
+        store.create(
+            "Progress",
+            {
+                "enrollment_id": eid,
+                "module_id": "mod_basics",
+                "quiz_score": 100,
+                "quiz_passed": True,
+                "quiz_attempts": 1,
+                "student_email": email,
+                "course_id": course["id"],
+            },
+            created_by=email,
+            id=progress_id(eid, module_id="mod_basics"),
+        )
         ids.append(eid)
     return token, ids
 
@@ -93,8 +119,13 @@ def bench_function(count: int) -> tuple[float, float]:
     from emulator.gateway import create_app
     from shared import storage
 
-    os.environ.update({"RATE_LIMITS_ENABLED": "false", "STORAGE_BACKEND": "local",
-                       "LOCAL_BLOB_DIR": tempfile.mkdtemp(prefix="bench-blobs-")})
+    os.environ.update(
+        {
+            "RATE_LIMITS_ENABLED": "false",
+            "STORAGE_BACKEND": "local",
+            "LOCAL_BLOB_DIR": tempfile.mkdtemp(prefix="bench-blobs-"),
+        }
+    )
     storage.reset_blob_store()
     token, ids = _seed(count + 1)
     with serve(create_app()) as base:

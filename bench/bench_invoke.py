@@ -57,8 +57,9 @@ def run(rounds: int = ROUNDS) -> dict[str, Any]:
     with environment():
         course = store.create("Course", {"title": "Bench", "is_published": True}, created_by=None)
         users = [
-            accounts.create_user(email=f"bench{i}@example.test", password=None, full_name="B", role=Role.STUDENT,
-                                 created_by=None)
+            accounts.create_user(
+                email=f"bench{i}@example.test", password=None, full_name="B", role=Role.STUDENT, created_by=None
+            )
             for i in range(USERS)
         ]
         rotation = itertools.cycle(

@@ -76,7 +76,9 @@ def run(rounds: int = 60) -> dict[str, Any]:
         def signed() -> tuple[bytes, dict[str, str]]:
             n = next(counter)
             body = _event(n, course["id"], emails[n], f"usr_{n}")
-            header = stripe.WebhookSignature.generate_signature_header(body.decode(), SECRET, timestamp=int(time.time()))
+            header = stripe.WebhookSignature.generate_signature_header(
+                body.decode(), SECRET, timestamp=int(time.time())
+            )
             return body, {"Stripe-Signature": header, "Content-Type": "application/json"}
 
         def bare() -> None:
@@ -92,14 +94,48 @@ def run(rounds: int = 60) -> dict[str, Any]:
             @firestore.transactional
             def write(tx: Any) -> None:
                 assert not any(s.exists for s in tx.get_all(refs))
-                tx.create(refs[0], {"id": refs[0].id, "type": "checkout.session.completed", "outcome": "processed",
-                                    "stripe_created": 0, "created_date": now, "updated_date": now, "created_by": "stripe"})
-                tx.create(refs[1], {"id": refs[1].id, "user_email": email, "course_ids": [course["id"]], "amount": 4999,
-                                    "currency": "usd", "status": "paid", "source": "checkout", "paid_at": now,
-                                    "created_date": now, "updated_date": now, "created_by": email})
-                tx.create(refs[2], {"id": refs[2].id, "course_id": course["id"], "student_email": email, "status": "active",
-                                    "source": "purchase", "enrolled_at": now, "created_date": now, "updated_date": now,
-                                    "created_by": email})
+                tx.create(
+                    refs[0],
+                    {
+                        "id": refs[0].id,
+                        "type": "checkout.session.completed",
+                        "outcome": "processed",
+                        "stripe_created": 0,
+                        "created_date": now,
+                        "updated_date": now,
+                        "created_by": "stripe",
+                    },
+                )
+                tx.create(
+                    refs[1],
+                    {
+                        "id": refs[1].id,
+                        "user_email": email,
+                        "course_ids": [course["id"]],
+                        "amount": 4999,
+                        "currency": "usd",
+                        "status": "paid",
+                        "source": "checkout",
+                        "paid_at": now,
+                        "created_date": now,
+                        "updated_date": now,
+                        "created_by": email,
+                    },
+                )
+                tx.create(
+                    refs[2],
+                    {
+                        "id": refs[2].id,
+                        "course_id": course["id"],
+                        "student_email": email,
+                        "status": "active",
+                        "source": "purchase",
+                        "enrolled_at": now,
+                        "created_date": now,
+                        "updated_date": now,
+                        "created_by": email,
+                    },
+                )
 
             write(db.transaction())
 

@@ -30,9 +30,20 @@ COURSES: tuple[dict[str, Any], ...] = (
         "price": 49.99,
         "is_published": True,
         "modules": [
-            {"title": "Getting Started", "lessons": _lessons("What is React?", "Your first component"),
-             "quiz": {"questions": [{"question": "What does JSX compile to?", "options": ["HTML", "function calls"],
-                                     "correct_answer": 1}], "passing_score": 70}},
+            {
+                "title": "Getting Started",
+                "lessons": _lessons("What is React?", "Your first component"),
+                "quiz": {
+                    "questions": [
+                        {
+                            "question": "What does JSX compile to?",
+                            "options": ["HTML", "function calls"],
+                            "correct_answer": 1,
+                        }
+                    ],
+                    "passing_score": 70,
+                },
+            },
             {"title": "State", "lessons": _lessons("useState", "Lifting state up")},
         ],
     },

@@ -6,6 +6,7 @@ is the only way to leave nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -37,10 +38,8 @@ class FirestoreEmulator:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=10)
         except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
     def clear(self, project: str) -> None:
         url = f"http://{self.host}/emulator/v1/projects/{project}/databases/(default)/documents"

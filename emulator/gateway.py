@@ -79,7 +79,9 @@ def create_app() -> flask.Flask:
         return target(flask.request)
 
     # --- auth ------------------------------------------------------------------
-    def auth_route(name: str, app_id: str, model: Any, action: Callable[..., Any], with_caller: bool = False) -> flask.Response:
+    def auth_route(
+        name: str, app_id: str, model: Any, action: Callable[..., Any], with_caller: bool = False
+    ) -> flask.Response:
         def handler(payload: Any, caller: Caller) -> Any:
             body = validate(model, payload)
             return action(body, caller) if with_caller else action(body)
@@ -132,41 +134,65 @@ def create_app() -> flask.Flask:
     def entity_collection(app_id: str, entity: str) -> flask.Response:
         method = flask.request.method
         if method == "GET":
-            return guarded(f"entities.{entity}.list", app_id, lambda _p, c: api.list_records(entity, c, args()), methods=("GET",))
+            return guarded(
+                f"entities.{entity}.list", app_id, lambda _p, c: api.list_records(entity, c, args()), methods=("GET",)
+            )
         if method == "POST":
             return guarded(
-                f"entities.{entity}.create", app_id, lambda p, c: Reply(api.create_record(entity, c, p), status=201),
+                f"entities.{entity}.create",
+                app_id,
+                lambda p, c: Reply(api.create_record(entity, c, p), status=201),
                 methods=("POST",),
             )
-        return guarded(f"entities.{entity}.deleteMany", app_id, lambda p, c: api.delete_many(entity, c, p), methods=("DELETE",))
+        return guarded(
+            f"entities.{entity}.deleteMany", app_id, lambda p, c: api.delete_many(entity, c, p), methods=("DELETE",)
+        )
 
     @app.get(f"{base}/entities/<entity>/v2/list")
     def entity_page(app_id: str, entity: str) -> flask.Response:
-        return guarded(f"entities.{entity}.page", app_id, lambda _p, c: api.page_records(entity, c, args()), methods=("GET",))
+        return guarded(
+            f"entities.{entity}.page", app_id, lambda _p, c: api.page_records(entity, c, args()), methods=("GET",)
+        )
 
     @app.get(f"{base}/entities/<entity>/count")
     def entity_count(app_id: str, entity: str) -> flask.Response:
-        return guarded(f"entities.{entity}.count", app_id, lambda _p, c: api.count_records(entity, c, args()), methods=("GET",))
+        return guarded(
+            f"entities.{entity}.count", app_id, lambda _p, c: api.count_records(entity, c, args()), methods=("GET",)
+        )
 
     @app.route(f"{base}/entities/<entity>/bulk", methods=["POST", "PUT"])
     def entity_bulk(app_id: str, entity: str) -> flask.Response:
         if flask.request.method == "POST":
             return guarded(
-                f"entities.{entity}.bulkCreate", app_id, lambda p, c: Reply(api.bulk_create(entity, c, p), status=201),
+                f"entities.{entity}.bulkCreate",
+                app_id,
+                lambda p, c: Reply(api.bulk_create(entity, c, p), status=201),
                 methods=("POST",),
             )
-        return guarded(f"entities.{entity}.bulkUpdate", app_id, lambda p, c: api.bulk_update(entity, c, p), methods=("PUT",))
+        return guarded(
+            f"entities.{entity}.bulkUpdate", app_id, lambda p, c: api.bulk_update(entity, c, p), methods=("PUT",)
+        )
 
     @app.route(f"{base}/entities/<entity>/<entity_id>", methods=["GET", "PUT", "DELETE"])
     def entity_record(app_id: str, entity: str, entity_id: str) -> flask.Response:
         method = flask.request.method
         if method == "GET":
-            return guarded(f"entities.{entity}.get", app_id, lambda _p, c: api.get_record(entity, c, entity_id), methods=("GET",))
+            return guarded(
+                f"entities.{entity}.get", app_id, lambda _p, c: api.get_record(entity, c, entity_id), methods=("GET",)
+            )
         if method == "PUT":
             return guarded(
-                f"entities.{entity}.update", app_id, lambda p, c: api.update_record(entity, c, entity_id, p), methods=("PUT",)
+                f"entities.{entity}.update",
+                app_id,
+                lambda p, c: api.update_record(entity, c, entity_id, p),
+                methods=("PUT",),
             )
-        return guarded(f"entities.{entity}.delete", app_id, lambda _p, c: api.delete_record(entity, c, entity_id), methods=("DELETE",))
+        return guarded(
+            f"entities.{entity}.delete",
+            app_id,
+            lambda _p, c: api.delete_record(entity, c, entity_id),
+            methods=("DELETE",),
+        )
 
     @app.get("/health")
     def health() -> flask.Response:

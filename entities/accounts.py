@@ -59,8 +59,8 @@ class RegisterRequest(_Strict):
     # The seed's signUp form nests profile fields under `data`.
     data: dict[str, Any] | None = None
 
-    _email = field_validator("email")(lambda cls, v: normalise_email(v))  # noqa: E731
-    _password = field_validator("password")(lambda cls, v: check_password_strength(v))  # noqa: E731
+    _email = field_validator("email")(lambda cls, v: normalise_email(v))
+    _password = field_validator("password")(lambda cls, v: check_password_strength(v))
 
 
 class LoginRequest(_Strict):
@@ -77,7 +77,7 @@ class ResetPassword(_Strict):
     reset_token: str = Field(min_length=10, max_length=200)
     new_password: str
 
-    _password = field_validator("new_password")(lambda cls, v: check_password_strength(v))  # noqa: E731
+    _password = field_validator("new_password")(lambda cls, v: check_password_strength(v))
 
 
 class ChangePassword(_Strict):
@@ -85,7 +85,7 @@ class ChangePassword(_Strict):
     current_password: str = Field(max_length=256)
     new_password: str
 
-    _password = field_validator("new_password")(lambda cls, v: check_password_strength(v))  # noqa: E731
+    _password = field_validator("new_password")(lambda cls, v: check_password_strength(v))
 
 
 def session_for(user: dict[str, Any]) -> dict[str, Any]:

@@ -100,7 +100,11 @@ def get_record(name: str, caller: Caller, entity_id: str) -> dict[str, Any]:
     etype = _entity(name, caller)
     check_id(entity_id)
     scope = etype.policy.read_scope(caller)
-    found = store.query(etype.name, {"id": entity_id}, limit=1, scope=scope) if scope else [store.get(etype.name, entity_id)]
+    found = (
+        store.query(etype.name, {"id": entity_id}, limit=1, scope=scope)
+        if scope
+        else [store.get(etype.name, entity_id)]
+    )
     if not found:
         raise NotFoundError(f"{etype.name} {entity_id} not found", details={"entity": etype.name, "id": entity_id})
     return found[0]

@@ -37,9 +37,7 @@ class Policy:
         require_admin(caller)
         return data
 
-    def check_update(
-        self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]
-    ) -> dict[str, Any]:
+    def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         require_admin(caller)
         return changes
 

@@ -137,7 +137,10 @@ def revoke(cert_id: str, *, reason: str, by: str | None) -> dict[str, Any]:
         if current.get("status") == "revoked":
             raise ConflictError(
                 "This certificate is already revoked",
-                details={"revoked_at": current.get("revoked_at"), "revocation_reason": current.get("revocation_reason")},
+                details={
+                    "revoked_at": current.get("revoked_at"),
+                    "revocation_reason": current.get("revocation_reason"),
+                },
             )
         now = now_iso()
         updated = {
@@ -148,7 +151,9 @@ def revoke(cert_id: str, *, reason: str, by: str | None) -> dict[str, Any]:
             "revocation_reason": reason,
             "updated_date": now,
         }
-        Certificate.model_validate({k: v for k, v in updated.items() if k not in ("id", "created_date", "updated_date", "created_by")})
+        Certificate.model_validate(
+            {k: v for k, v in updated.items() if k not in ("id", "created_date", "updated_date", "created_by")}
+        )
         transaction.set(ref, updated)
         return updated
 

@@ -124,9 +124,7 @@ class CoursePolicy(Policy):
             raise ForbiddenError("Instructors create courses under their own name")
         return {**data, "instructor_email": caller.email}
 
-    def check_update(
-        self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]
-    ) -> dict[str, Any]:
+    def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         require_signed_in(caller)
         if caller.is_admin:
             return changes

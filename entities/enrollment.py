@@ -49,7 +49,9 @@ class EnrollmentPolicy(Policy):
             raise ForbiddenError("Students enroll only themselves")
         course_id = data.get("course_id")
         if not isinstance(course_id, str):
-            raise InvalidInputError("course_id is required", details={"fields": [{"field": "course_id", "type": "missing"}]})
+            raise InvalidInputError(
+                "course_id is required", details={"fields": [{"field": "course_id", "type": "missing"}]}
+            )
         course = store.find("Course", course_id)
         if course is None or not course.get("is_published"):
             raise InvalidInputError("Course is not open for enrollment", details={"course_id": course_id})
@@ -65,9 +67,7 @@ class EnrollmentPolicy(Policy):
             "completed_at": None,
         }
 
-    def check_update(
-        self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]
-    ) -> dict[str, Any]:
+    def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         require_signed_in(caller)
         if caller.is_admin:
             return changes

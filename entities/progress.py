@@ -200,9 +200,7 @@ def writable_enrollment(caller: Caller, enrollment_id: Any) -> dict[str, Any]:
     if not caller.is_admin and not caller.owns(enrollment.get("student_email")):
         raise ForbiddenError("Not your enrollment")
     if enrollment.get("status") not in _OPEN_STATUSES:
-        raise ForbiddenError(
-            "This enrollment is not active", details={"enrollment_status": enrollment.get("status")}
-        )
+        raise ForbiddenError("This enrollment is not active", details={"enrollment_status": enrollment.get("status")})
     return enrollment
 
 
@@ -235,9 +233,7 @@ class ProgressPolicy(Policy):
             "last_accessed": now,
         }
 
-    def check_update(
-        self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]
-    ) -> dict[str, Any]:
+    def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         require_signed_in(caller)
         if not caller.is_admin and not caller.owns(existing.get("student_email")):
             raise ForbiddenError("Not your progress")

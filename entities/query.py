@@ -8,6 +8,7 @@ was pushed down. Unsupported operators are refused with a 400 naming them.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -100,7 +101,7 @@ def _operator(field: str, op: str, operand: Any, options: Any) -> Cond:
         if not isinstance(operand, dict) or not operand:
             raise UnsupportedQueryError(f"$not on {field!r} takes an operator object")
         return Cond(field, op, tuple(_field_conditions(field, operand)))
-    if isinstance(operand, dict | list) and op != "$eq" and op != "$ne":
+    if isinstance(operand, dict | list) and op not in {"$eq", "$ne"}:
         raise UnsupportedQueryError(f"{op} on {field!r} takes a single value")
     return Cond(field, op, operand)
 
@@ -227,7 +228,7 @@ def pushdown(tree: Logic) -> tuple[list[tuple[str, str, Any]], bool]:
 
 
 def _scalar(value: Any) -> bool:
-    return isinstance(value, str | int | float | bool) and not (isinstance(value, float) and value != value)
+    return isinstance(value, str | int | float | bool) and not (isinstance(value, float) and math.isnan(value))
 
 
 # --- sorting ----------------------------------------------------------------------

@@ -69,14 +69,10 @@ def validated(name: str, data: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         from shared.http import validation_details
 
-        raise InvalidInputError(
-            f"Invalid {name}", details={"fields": validation_details(exc)}
-        ) from exc
+        raise InvalidInputError(f"Invalid {name}", details={"fields": validation_details(exc)}) from exc
 
 
-def record(
-    name: str, data: dict[str, Any], *, created_by: str | None, id: str | None = None
-) -> dict[str, Any]:
+def record(name: str, data: dict[str, Any], *, created_by: str | None, id: str | None = None) -> dict[str, Any]:
     """A complete, validated document ready to write (built-ins set by the server)."""
     etype = entity_type(name)
     clean = validated(name, {k: v for k, v in data.items() if k not in BUILTIN_FIELDS})
@@ -90,9 +86,7 @@ def record(
     }
 
 
-def create(
-    name: str, data: dict[str, Any], *, created_by: str | None, id: str | None = None
-) -> dict[str, Any]:
+def create(name: str, data: dict[str, Any], *, created_by: str | None, id: str | None = None) -> dict[str, Any]:
     """Write a new record; a record with the same id already there is a 409."""
     from google.api_core.exceptions import AlreadyExists
 
@@ -115,9 +109,7 @@ def bulk_create(name: str, items: list[Any], *, created_by: str | None) -> list[
         try:
             docs.append(record(name, item, created_by=created_by))
         except InvalidInputError as exc:
-            raise InvalidInputError(
-                f"Record {index} is invalid", details={"index": index, **exc.details}
-            ) from exc
+            raise InvalidInputError(f"Record {index} is invalid", details={"index": index, **exc.details}) from exc
     batch = client().batch()
     for doc in docs:
         batch.create(collection(name).document(doc["id"]), doc)

@@ -43,9 +43,7 @@ class UserPolicy(Policy):
             return {"$or": [{"organization_id": caller.org_id}, {"id": caller.user_id}]}
         return {"id": caller.user_id}
 
-    def check_update(
-        self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]
-    ) -> dict[str, Any]:
+    def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         require_signed_in(caller)
         if caller.is_admin:
             return changes

@@ -37,7 +37,10 @@ def entries(manifest: dict[str, Any]) -> list[dict[str, Any]]:
 
 def command(fn: dict[str, Any], project: str | None) -> list[str]:
     cmd = [
-        "gcloud", "functions", "deploy", fn["name"],
+        "gcloud",
+        "functions",
+        "deploy",
+        fn["name"],
         "--gen2",
         f"--runtime={fn['runtime']}",
         f"--region={fn['region']}",

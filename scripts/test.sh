@@ -27,4 +27,8 @@ if ! command -v gcloud >/dev/null 2>&1; then
   exit 1
 fi
 
+# Lint and format first: they take a second and name the line at fault.
+.venv/bin/ruff check --quiet .
+.venv/bin/ruff format --check --quiet .
+
 exec .venv/bin/python -m pytest "$@"

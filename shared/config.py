@@ -66,9 +66,7 @@ def missing(names: Iterable[str]) -> list[str]:
 def check_required(names: Iterable[str]) -> None:
     """Fail with every missing name at once."""
     if absent := missing(names):
-        raise ConfigurationError(
-            "Missing required settings: " + ", ".join(absent), details={"missing": absent}
-        )
+        raise ConfigurationError("Missing required settings: " + ", ".join(absent), details={"missing": absent})
 
 
 def _flag(raw: str) -> bool:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import functools
 import json
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -145,9 +145,7 @@ def raw_endpoint(
 
 def serve(req: flask.Request, spec: Spec, handler: Callable[[Any, Caller], Any]) -> flask.Response:
     """Run the whole pipeline for one request and always answer."""
-    logging.bind_request(
-        req.headers.get("Function-Execution-Id"), req.headers.get("X-Cloud-Trace-Context"), spec.name
-    )
+    logging.bind_request(req.headers.get("Function-Execution-Id"), req.headers.get("X-Cloud-Trace-Context"), spec.name)
     extra_headers: dict[str, str] = {}
     try:
         if req.method == "OPTIONS":
@@ -243,9 +241,7 @@ def parse_json(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise UnsupportedMediaTypeError("Request body must be UTF-8 JSON") from exc
     except json.JSONDecodeError as exc:
-        raise InvalidInputError(
-            "Malformed JSON body", details={"line": exc.lineno, "column": exc.colno}
-        ) from exc
+        raise InvalidInputError("Malformed JSON body", details={"line": exc.lineno, "column": exc.colno}) from exc
 
 
 def validate(model: type[BaseModel], payload: Any) -> BaseModel:
@@ -254,9 +250,7 @@ def validate(model: type[BaseModel], payload: Any) -> BaseModel:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        raise InvalidInputError(
-            "Invalid parameters", details={"fields": validation_details(exc)}
-        ) from exc
+        raise InvalidInputError("Invalid parameters", details={"fields": validation_details(exc)}) from exc
 
 
 def validation_details(exc: ValidationError) -> list[dict[str, str]]:

@@ -14,6 +14,7 @@ SIGNED_URL_TTL_SECONDS (default link lifetime, 3600).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -27,8 +28,6 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
 from shared import config
-from shared.errors import ConfigurationError, ForbiddenError, InvalidInputError, NotFoundError
-
 from shared.config import (
     BLOB_SIGNING_SECRET,
     LOCAL_BLOB_DIR,
@@ -36,6 +35,7 @@ from shared.config import (
     STORAGE_BACKEND,
     STORAGE_BUCKET,
 )
+from shared.errors import ConfigurationError, ForbiddenError, InvalidInputError, NotFoundError
 
 MAX_TTL_SECONDS = 7 * 24 * 3600  # the longest a V4 signed URL may live
 LOCAL_ROUTE = "/blobs"
@@ -164,7 +164,9 @@ class GcsBlobStore:
 
     def __init__(self, bucket: str, client: Any = None) -> None:
         if not bucket:
-            raise ConfigurationError(f"Setting {STORAGE_BUCKET} is not configured", details={"missing": [STORAGE_BUCKET]})
+            raise ConfigurationError(
+                f"Setting {STORAGE_BUCKET} is not configured", details={"missing": [STORAGE_BUCKET]}
+            )
         self.bucket_name = bucket
         self._client = client
 
@@ -194,10 +196,8 @@ class GcsBlobStore:
     def delete(self, path: str) -> None:
         from google.api_core.exceptions import NotFound
 
-        try:
+        with contextlib.suppress(NotFound):
             self._bucket().blob(check_path(path)).delete()
-        except NotFound:
-            pass
 
     def _signing_kwargs(self) -> dict[str, Any]:
         """Credentials without a private key (Cloud Functions' default service account)

@@ -77,8 +77,12 @@ def make_user(db: Any) -> Callable[..., tuple[dict[str, Any], str]]:
     def make(role: str = "student", email: str | None = None, **extra: Any) -> tuple[dict[str, Any], str]:
         address = email or f"{role}{next(counter)}@example.test"
         user = accounts.create_user(
-            email=address, password="Passw0rd!", full_name=extra.pop("full_name", f"Test {role}"),
-            role=Role(role), created_by=None, extra=extra,
+            email=address,
+            password="Passw0rd!",
+            full_name=extra.pop("full_name", f"Test {role}"),
+            role=Role(role),
+            created_by=None,
+            extra=extra,
         )
         return user, accounts.session_for(user)["access_token"]
 

@@ -57,13 +57,14 @@ def _wrap(text: str, max_width: float, size: float, bold: bool) -> list[str]:
         if current:
             lines.append(current)
             current = ""
-        while word and not fits(word):
-            cut = len(word) - 1
-            while cut > 1 and not fits(word[:cut]):
+        rest = word
+        while rest and not fits(rest):
+            cut = len(rest) - 1
+            while cut > 1 and not fits(rest[:cut]):
                 cut -= 1
-            lines.append(word[:cut])
-            word = word[cut:]
-        current = word
+            lines.append(rest[:cut])
+            rest = rest[cut:]
+        current = rest
     if current:
         lines.append(current)
     return lines or [""]
@@ -138,9 +139,7 @@ def render(content: CertificateContent) -> bytes:
     width, height = landscape(A4)
     buf = io.BytesIO()
     # The page preamble selects the canvas's initial font: make it an embedded one, not Helvetica.
-    canvas = Canvas(
-        buf, pagesize=(width, height), pageCompression=1, initialFontName=ts.faces()[0].regular
-    )
+    canvas = Canvas(buf, pagesize=(width, height), pageCompression=1, initialFontName=ts.faces()[0].regular)
     canvas.setTitle(f"Certificate of Completion: {ts.clean(content.course_title)}")
     canvas.setAuthor("SparkAcademy")
     canvas.setSubject(f"Verification code {content.verification_code}")

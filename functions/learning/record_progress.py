@@ -49,8 +49,6 @@ def record_progress(body: RecordProgressRequest, caller: Caller) -> dict[str, An
             "last_accessed": now,
         }
 
-    record = upsert(
-        progress.progress_id(enrollment["id"], lesson_id=body.lessonId), new, change, by=caller.email
-    )
+    record = upsert(progress.progress_id(enrollment["id"], lesson_id=body.lessonId), new, change, by=caller.email)
     updated, _ = progress.recompute_enrollment(enrollment["id"], accessed=True)
     return {"progress": record, "enrollment": enrollment_summary(updated)}

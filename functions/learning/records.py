@@ -8,7 +8,9 @@ from typing import Any
 from entities import store
 
 
-def upsert(record_id: str, new: dict[str, Any], change: Callable[[dict[str, Any]], dict[str, Any]], *, by: str | None) -> dict[str, Any]:
+def upsert(
+    record_id: str, new: dict[str, Any], change: Callable[[dict[str, Any]], dict[str, Any]], *, by: str | None
+) -> dict[str, Any]:
     """Create the record from `new`, or apply `change(existing)` to the one already there."""
     from google.cloud import firestore
 

@@ -40,8 +40,11 @@ def grade(quiz: dict[str, Any], answers: list[Any]) -> float:
     questions = quiz.get("questions") or []
     if len(answers) > len(questions):
         raise InvalidInputError("More answers than questions", details={"questions": len(questions)})
-    gradable = [(q, answers[i] if i < len(answers) else None) for i, q in enumerate(questions)
-                if q.get("correct_answer") is not None]
+    gradable = [
+        (q, answers[i] if i < len(answers) else None)
+        for i, q in enumerate(questions)
+        if q.get("correct_answer") is not None
+    ]
     if not gradable:
         return 100.0
     right = sum(1 for q, a in gradable if _is_correct(q, a))

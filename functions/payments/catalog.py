@@ -112,9 +112,7 @@ def clear_price_cache() -> None:
 def plan_for_checkout(plan_id: str) -> Plan:
     plan = PLANS.get(plan_id)
     if plan is None:
-        raise InvalidInputError(
-            f"Unknown plan {plan_id!r}", details={"planId": plan_id, "plans": sorted(PLANS)}
-        )
+        raise InvalidInputError(f"Unknown plan {plan_id!r}", details={"planId": plan_id, "plans": sorted(PLANS)})
     if plan.amount_major is None:
         raise InvalidInputError(
             "The enterprise plan has custom pricing: contact sales for a quote",
@@ -185,9 +183,7 @@ def _create_price(plan: Plan, amount: int, currency: str, lookup_key: str) -> di
 
 def current_subscription(caller: Caller) -> dict[str, Any] | None:
     """The caller's subscription that still holds (active, trialing, past due...)."""
-    found = store.query(
-        "Subscription", {"user_email": caller.email, "status": list(HOLDING_STATUSES)}, limit=1
-    )
+    found = store.query("Subscription", {"user_email": caller.email, "status": list(HOLDING_STATUSES)}, limit=1)
     return found[0] if found else None
 
 

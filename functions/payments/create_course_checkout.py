@@ -16,6 +16,11 @@ from shared.auth import Caller
 from shared.http import endpoint
 
 
-@endpoint("createCourseCheckout", request=CreateCourseCheckoutRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,))
+@endpoint(
+    "createCourseCheckout",
+    request=CreateCourseCheckoutRequest,
+    rate=("payments",),
+    settings=(config.STRIPE_SECRET_KEY,),
+)
 def create_course_checkout(body: CreateCourseCheckoutRequest, caller: Caller) -> dict[str, Any]:
     return create_course_session(list(body.courseIds), body.successUrl, body.cancelUrl, caller)

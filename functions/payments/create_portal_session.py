@@ -17,7 +17,9 @@ from shared.http import endpoint
 from shared.stripe_client import client, stripe_call
 
 
-@endpoint("createPortalSession", request=CreatePortalSessionRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,))
+@endpoint(
+    "createPortalSession", request=CreatePortalSessionRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,)
+)
 def create_portal_session(body: CreatePortalSessionRequest, caller: Caller) -> dict[str, Any]:
     customer = find_customer_id(caller)
     if customer is None:

@@ -16,6 +16,11 @@ from shared.auth import Caller
 from shared.http import endpoint
 
 
-@endpoint("createStripeCheckout", request=CreateStripeCheckoutRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,))
+@endpoint(
+    "createStripeCheckout",
+    request=CreateStripeCheckoutRequest,
+    rate=("payments",),
+    settings=(config.STRIPE_SECRET_KEY,),
+)
 def create_stripe_checkout(body: CreateStripeCheckoutRequest, caller: Caller) -> dict[str, Any]:
     return create_course_session([body.courseId], body.successUrl, body.cancelUrl, caller)

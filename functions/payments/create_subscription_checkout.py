@@ -19,7 +19,12 @@ from shared.http import endpoint
 from shared.stripe_client import client, stripe_call
 
 
-@endpoint("createSubscriptionCheckout", request=CreateSubscriptionCheckoutRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,))
+@endpoint(
+    "createSubscriptionCheckout",
+    request=CreateSubscriptionCheckoutRequest,
+    rate=("payments",),
+    settings=(config.STRIPE_SECRET_KEY,),
+)
 def create_subscription_checkout(body: CreateSubscriptionCheckoutRequest, caller: Caller) -> dict[str, Any]:
     plan = plan_for_checkout(body.planId)
     refuse_second_subscription(caller)

@@ -298,7 +298,9 @@ def record_failed_payment(payment: Payment, event: EventRef | None = None) -> Fu
             tx.create(purchase_ref, doc)
             result.purchase, result.purchase_created = doc, True
         if event_ref is not None and event is not None:
-            tx.create(event_ref, _event_doc(event, "processed" if result.purchase_created else "ignored", payment.stripe_id))
+            tx.create(
+                event_ref, _event_doc(event, "processed" if result.purchase_created else "ignored", payment.stripe_id)
+            )
         return result
 
     outcome: Fulfilment = _transactional(run, settled=_duplicate_check(event_ref))
@@ -324,11 +326,9 @@ class SubscriptionState:
     canceled_at: str | None = None
 
     def changes(self) -> dict[str, Any]:
-        return {
-            k: v
-            for k, v in self.__dict__.items()
-            if v is not None and k != "stripe_subscription_id"
-        } | {"stripe_subscription_id": self.stripe_subscription_id}
+        return {k: v for k, v in self.__dict__.items() if v is not None and k != "stripe_subscription_id"} | {
+            "stripe_subscription_id": self.stripe_subscription_id
+        }
 
 
 @dataclass
@@ -478,8 +478,10 @@ def payment_from_session(session: Mapping[str, Any], source: str = "checkout") -
     """The course payment a completed Checkout Session stands for; None when it is not ours."""
     metadata = session.get("metadata") or {}
     course_ids = decode_course_ids(metadata)
-    email = metadata.get("user_email") or session.get("customer_email") or (
-        (session.get("customer_details") or {}).get("email")
+    email = (
+        metadata.get("user_email")
+        or session.get("customer_email")
+        or ((session.get("customer_details") or {}).get("email"))
     )
     if metadata.get("kind") != CHECKOUT_KIND_COURSES or not course_ids or not email:
         return None

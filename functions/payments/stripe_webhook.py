@@ -100,7 +100,9 @@ def _checkout_completed(event: EventRef, session: dict[str, Any]) -> str:
         sub_id = session.get("subscription")
         sub_id = sub_id.get("id") if isinstance(sub_id, dict) else sub_id
         if not sub_id:
-            return "recorded" if record_event_only(event, "ignored", session.get("id"), "no subscription") else "duplicate"
+            return (
+                "recorded" if record_event_only(event, "ignored", session.get("id"), "no subscription") else "duplicate"
+            )
         state = SubscriptionState(
             stripe_subscription_id=str(sub_id),
             status="active",
@@ -112,7 +114,11 @@ def _checkout_completed(event: EventRef, session: dict[str, Any]) -> str:
         return _subscription_outcome(apply_subscription(state, as_of=event.created, event=event))
     payment = _read(payment_from_session, session)
     if payment is None:
-        return "recorded" if record_event_only(event, "ignored", session.get("id"), "not a course checkout") else "duplicate"
+        return (
+            "recorded"
+            if record_event_only(event, "ignored", session.get("id"), "not a course checkout")
+            else "duplicate"
+        )
     result = fulfil_payment(payment, event)
     return "duplicate" if result.duplicate_event else "processed"
 
@@ -126,7 +132,11 @@ def _invoice(status: str) -> Callable[[EventRef, dict[str, Any]], str]:
     def handle(event: EventRef, invoice: dict[str, Any]) -> str:
         sub_id = _read(invoice_subscription_id, invoice)
         if not sub_id:
-            return "recorded" if record_event_only(event, "ignored", invoice.get("id"), "not a subscription invoice") else "duplicate"
+            return (
+                "recorded"
+                if record_event_only(event, "ignored", invoice.get("id"), "not a subscription invoice")
+                else "duplicate"
+            )
         state = SubscriptionState(
             stripe_subscription_id=sub_id,
             status=status,
@@ -140,14 +150,18 @@ def _invoice(status: str) -> Callable[[EventRef, dict[str, Any]], str]:
 def _intent_succeeded(event: EventRef, intent: dict[str, Any]) -> str:
     payment = _read(payment_from_intent, intent)
     if payment is None:  # Checkout's own PaymentIntents: the session event does the work
-        return "recorded" if record_event_only(event, "ignored", intent.get("id"), "no course metadata") else "duplicate"
+        return (
+            "recorded" if record_event_only(event, "ignored", intent.get("id"), "no course metadata") else "duplicate"
+        )
     return "duplicate" if fulfil_payment(payment, event).duplicate_event else "processed"
 
 
 def _intent_failed(event: EventRef, intent: dict[str, Any]) -> str:
     payment = _read(payment_from_intent, intent)
     if payment is None:
-        return "recorded" if record_event_only(event, "ignored", intent.get("id"), "no course metadata") else "duplicate"
+        return (
+            "recorded" if record_event_only(event, "ignored", intent.get("id"), "no course metadata") else "duplicate"
+        )
     return "duplicate" if record_failed_payment(payment, event).duplicate_event else "processed"
 
 
@@ -173,7 +187,9 @@ def stripe_webhook(request: flask.Request) -> Reply:
     handler = HANDLERS.get(event.type)
     with _one_delivery_at_a_time(event.id):
         if handler is None:
-            outcome = "recorded" if record_event_only(event, "ignored", obj.get("id"), "unhandled type") else "duplicate"
+            outcome = (
+                "recorded" if record_event_only(event, "ignored", obj.get("id"), "unhandled type") else "duplicate"
+            )
             logging.info("stripe event not handled", event_id=event.id, event_type=event.type, outcome=outcome)
             return Reply({"received": True, "event_id": event.id, "handled": False})
         try:

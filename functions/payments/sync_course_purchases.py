@@ -24,14 +24,22 @@ MAX_RANGE_DAYS = 366
 PAGE_SIZE = 100
 
 
-@endpoint("syncCoursePurchases", request=SyncCoursePurchasesRequest, roles={Role.ADMIN}, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,))
+@endpoint(
+    "syncCoursePurchases",
+    request=SyncCoursePurchasesRequest,
+    roles={Role.ADMIN},
+    rate=("payments",),
+    settings=(config.STRIPE_SECRET_KEY,),
+)
 def sync_course_purchases(body: SyncCoursePurchasesRequest, caller: Caller) -> dict[str, Any]:
     if body.endDate < body.startDate:
         raise InvalidInputError("endDate must not be before startDate")
     if (body.endDate - body.startDate).days >= MAX_RANGE_DAYS:
         raise InvalidInputError(f"The range may span at most {MAX_RANGE_DAYS} days")
     start = int(datetime(body.startDate.year, body.startDate.month, body.startDate.day, tzinfo=UTC).timestamp())
-    end = int((datetime(body.endDate.year, body.endDate.month, body.endDate.day, tzinfo=UTC) + timedelta(days=1)).timestamp())
+    end = int(
+        (datetime(body.endDate.year, body.endDate.month, body.endDate.day, tzinfo=UTC) + timedelta(days=1)).timestamp()
+    )
     currency = config.currency()
     synced = new_purchases = new_enrollments = 0
     revenue: dict[str, int] = {}

@@ -24,7 +24,13 @@ PAGE_SIZE = 100
 ACTIVE = ("active", "trialing")
 
 
-@endpoint("syncStripeSubscriptions", request=SyncStripeSubscriptionsRequest, roles={Role.ADMIN}, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,))
+@endpoint(
+    "syncStripeSubscriptions",
+    request=SyncStripeSubscriptionsRequest,
+    roles={Role.ADMIN},
+    rate=("payments",),
+    settings=(config.STRIPE_SECRET_KEY,),
+)
 def sync_stripe_subscriptions(body: SyncStripeSubscriptionsRequest, caller: Caller) -> dict[str, Any]:
     counts = {"active_subscriptions": 0, "cancelled": 0, "past_due": 0, "updated": 0, "skipped": 0}
     customers: dict[str, dict[str, Any]] = {}

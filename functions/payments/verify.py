@@ -40,7 +40,8 @@ def retrieve_session(session_id: str, caller: Caller, kind: str, expand: list[st
         raise ForbiddenError("This checkout session belongs to another user")
     if metadata.get("kind") != kind:
         raise InvalidInputError(
-            "This checkout session is not a " + ("course purchase" if kind == CHECKOUT_KIND_COURSES else "subscription"),
+            "This checkout session is not a "
+            + ("course purchase" if kind == CHECKOUT_KIND_COURSES else "subscription"),
             details={"sessionId": session_id},
         )
     if session.get("status") != "complete" or session.get("payment_status") not in PAID:

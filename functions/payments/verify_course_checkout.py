@@ -16,7 +16,9 @@ from shared.auth import Caller
 from shared.http import endpoint
 
 
-@endpoint("verifyCourseCheckout", request=VerifySessionRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,))
+@endpoint(
+    "verifyCourseCheckout", request=VerifySessionRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,)
+)
 def verify_course_checkout(body: VerifySessionRequest, caller: Caller) -> dict[str, Any]:
     result = verify_course_session(body.sessionId, caller)
     purchase = result.purchase or {}

@@ -18,7 +18,9 @@ from shared.errors import UpstreamError
 from shared.http import endpoint
 
 
-@endpoint("verifySubscriptionSession", request=VerifySessionRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,))
+@endpoint(
+    "verifySubscriptionSession", request=VerifySessionRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,)
+)
 def verify_subscription_session(body: VerifySessionRequest, caller: Caller) -> dict[str, Any]:
     result = verify_subscription(body.sessionId, caller)
     record = result.record

@@ -41,11 +41,21 @@ def course_doc(instructor_email: str, **extra: Any) -> dict[str, Any]:
                     {"id": "les_what", "title": "What are Hooks?"},
                     {"id": "les_state", "title": "useState"},
                 ],
-                "quiz": {"id": "quiz_basics", "title": "Basics quiz", "passing_score": 70, "questions": [
-                    {"question": "Which hook holds state?", "options": ["useState", "useRef"], "correct_answer": 0},
-                ]},
+                "quiz": {
+                    "id": "quiz_basics",
+                    "title": "Basics quiz",
+                    "passing_score": 70,
+                    "questions": [
+                        {"question": "Which hook holds state?", "options": ["useState", "useRef"], "correct_answer": 0},
+                    ],
+                },
             },
-            {"id": "mod_effects", "title": "Effects", "lessons": [{"id": "les_effect", "title": "useEffect"}], "quiz": None},
+            {
+                "id": "mod_effects",
+                "title": "Effects",
+                "lessons": [{"id": "les_effect", "title": "useEffect"}],
+                "quiz": None,
+            },
         ],
         **extra,
     }
@@ -69,9 +79,18 @@ def world(make_user: Callable[..., tuple[dict[str, Any], str]]) -> dict[str, Any
         id=enrollment_id(course["id"], student["email"]),
     )
     return {
-        "course": course, "enrollment": enrollment,
-        "instructor": instructor, "student": student, "other": other, "admin": admin,
-        "tokens": {"instructor": instructor_token, "student": student_token, "other": other_token, "admin": admin_token},
+        "course": course,
+        "enrollment": enrollment,
+        "instructor": instructor,
+        "student": student,
+        "other": other,
+        "admin": admin,
+        "tokens": {
+            "instructor": instructor_token,
+            "student": student_token,
+            "other": other_token,
+            "admin": admin_token,
+        },
     }
 
 
@@ -97,8 +116,13 @@ def record_quiz(enrollment: dict[str, Any], module_id: str, score: float) -> Non
     store.create(
         "Progress",
         {
-            "enrollment_id": enrollment["id"], "module_id": module_id, "quiz_score": score, "quiz_last_score": score,
-            "quiz_passed": score >= 70, "quiz_attempts": 1, "student_email": enrollment["student_email"],
+            "enrollment_id": enrollment["id"],
+            "module_id": module_id,
+            "quiz_score": score,
+            "quiz_last_score": score,
+            "quiz_passed": score >= 70,
+            "quiz_attempts": 1,
+            "student_email": enrollment["student_email"],
             "course_id": enrollment["course_id"],
         },
         created_by=enrollment["student_email"],

@@ -10,8 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.certificates.conftest import ALL_LESSONS, APP, call, complete_lessons, record_quiz
-from tests.conftest import bearer
+from tests.certificates.conftest import ALL_LESSONS, call, complete_lessons, record_quiz
 
 
 def stored_certificates(db: Any) -> list[dict[str, Any]]:
@@ -36,7 +35,9 @@ def finish(gateway: Any, world: dict[str, Any], quiz_score: float = 85) -> None:
 # --- requirements not met -------------------------------------------------------------
 
 
-def test_generate_nothing_done_lists_every_lesson_and_quiz(gateway: Any, world: dict[str, Any], db: Any, blobs: Path) -> None:
+def test_generate_nothing_done_lists_every_lesson_and_quiz(
+    gateway: Any, world: dict[str, Any], db: Any, blobs: Path
+) -> None:
     resp = call(gateway, "generateCertificate", {"enrollmentId": world["enrollment"]["id"]}, world["tokens"]["student"])
     assert resp.status_code == 400
     body = resp.get_json()
@@ -126,12 +127,33 @@ def test_generate_met_issues_certificate_with_pdf(gateway: Any, world: dict[str,
 
     # The record: who, what, when, the code, the file.
     [stored] = stored_certificates(db)
-    assert {k: stored[k] for k in ("id", "enrollment_id", "course_id", "student_email", "student_name", "course_title",
-                                   "instructor_name", "instructor_email", "verification_code", "status", "issued_by")} == {
-        "id": cert["id"], "enrollment_id": world["enrollment"]["id"], "course_id": world["course"]["id"],
-        "student_email": world["student"]["email"], "student_name": "Zoë Ødegård", "course_title": "React Hooks Mastery",
-        "instructor_name": "Grace Hopper", "instructor_email": world["instructor"]["email"],
-        "verification_code": code, "status": "valid", "issued_by": world["student"]["email"],
+    assert {
+        k: stored[k]
+        for k in (
+            "id",
+            "enrollment_id",
+            "course_id",
+            "student_email",
+            "student_name",
+            "course_title",
+            "instructor_name",
+            "instructor_email",
+            "verification_code",
+            "status",
+            "issued_by",
+        )
+    } == {
+        "id": cert["id"],
+        "enrollment_id": world["enrollment"]["id"],
+        "course_id": world["course"]["id"],
+        "student_email": world["student"]["email"],
+        "student_name": "Zoë Ødegård",
+        "course_title": "React Hooks Mastery",
+        "instructor_name": "Grace Hopper",
+        "instructor_email": world["instructor"]["email"],
+        "verification_code": code,
+        "status": "valid",
+        "issued_by": world["student"]["email"],
     }
     assert stored["file_path"] == f"certificates/{cert['id']}/{code}.pdf"
     assert [p.relative_to(blobs).as_posix() for p in pdf_files(blobs)] == [stored["file_path"]]
@@ -156,18 +178,26 @@ def test_generate_met_issues_certificate_with_pdf(gateway: Any, world: dict[str,
 
 def test_generate_again_returns_the_same_certificate(gateway: Any, world: dict[str, Any], db: Any, blobs: Path) -> None:
     finish(gateway, world)
-    first = call(gateway, "generateCertificate", {"enrollmentId": world["enrollment"]["id"]}, world["tokens"]["student"])
-    second = call(gateway, "generateCertificate", {"enrollmentId": world["enrollment"]["id"]}, world["tokens"]["instructor"])
+    first = call(
+        gateway, "generateCertificate", {"enrollmentId": world["enrollment"]["id"]}, world["tokens"]["student"]
+    )
+    second = call(
+        gateway, "generateCertificate", {"enrollmentId": world["enrollment"]["id"]}, world["tokens"]["instructor"]
+    )
     assert first.status_code == second.status_code == 200
     a, b = first.get_json()["certificate"], second.get_json()["certificate"]
-    assert {k: v for k, v in a.items() if k != "certificate_url"} == {k: v for k, v in b.items() if k != "certificate_url"}
+    assert {k: v for k, v in a.items() if k != "certificate_url"} == {
+        k: v for k, v in b.items() if k != "certificate_url"
+    }
     assert len(stored_certificates(db)) == 1
     assert len(list(db.collection("_certificate_codes").stream())) == 1
     assert len(pdf_files(blobs)) == 1
     # generateCourseCertificate finds the very same certificate.
     course_call = call(
-        gateway, "generateCourseCertificate",
-        {"courseId": world["course"]["id"], "studentEmail": world["student"]["email"]}, world["tokens"]["admin"],
+        gateway,
+        "generateCourseCertificate",
+        {"courseId": world["course"]["id"], "studentEmail": world["student"]["email"]},
+        world["tokens"]["admin"],
     )
     assert course_call.status_code == 200
     body = course_call.get_json()
@@ -186,9 +216,19 @@ def test_generate_concurrent_requests_issue_one_certificate(world: dict[str, Any
 
     complete = world["enrollment"]
     for lesson in ALL_LESSONS:
-        store.create("Progress", {"enrollment_id": complete["id"], "lesson_id": lesson, "module_id": None, "completed": True,
-                                  "student_email": complete["student_email"], "course_id": complete["course_id"]},
-                     created_by=None, id=progress_id(complete["id"], lesson_id=lesson))
+        store.create(
+            "Progress",
+            {
+                "enrollment_id": complete["id"],
+                "lesson_id": lesson,
+                "module_id": None,
+                "completed": True,
+                "student_email": complete["student_email"],
+                "course_id": complete["course_id"],
+            },
+            created_by=None,
+            id=progress_id(complete["id"], lesson_id=lesson),
+        )
     record_quiz(complete, "mod_basics", 100)
     caller = Caller(user_id=world["student"]["id"], email=world["student"]["email"], role=Role.STUDENT)
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -208,8 +248,10 @@ def test_generate_another_students_enrollment_is_forbidden(gateway: Any, world: 
     assert resp.get_json()["code"] == "PERMISSION_DENIED"
     assert stored_certificates(db) == []
     course_call = call(
-        gateway, "generateCourseCertificate",
-        {"courseId": world["course"]["id"], "studentEmail": world["student"]["email"]}, world["tokens"]["other"],
+        gateway,
+        "generateCourseCertificate",
+        {"courseId": world["course"]["id"], "studentEmail": world["student"]["email"]},
+        world["tokens"]["other"],
     )
     assert course_call.status_code == 403
     assert stored_certificates(db) == []
@@ -217,12 +259,16 @@ def test_generate_another_students_enrollment_is_forbidden(gateway: Any, world: 
 
 def test_generate_by_instructor_and_admin_is_allowed(gateway: Any, world: dict[str, Any]) -> None:
     finish(gateway, world)
-    by_admin = call(gateway, "generateCertificate", {"enrollmentId": world["enrollment"]["id"]}, world["tokens"]["admin"])
+    by_admin = call(
+        gateway, "generateCertificate", {"enrollmentId": world["enrollment"]["id"]}, world["tokens"]["admin"]
+    )
     assert by_admin.status_code == 200
     assert by_admin.get_json()["certificate"]["student_name"] == "Zoë Ødegård"
     by_instructor = call(
-        gateway, "generateCourseCertificate",
-        {"courseId": world["course"]["id"], "studentEmail": world["student"]["email"]}, world["tokens"]["instructor"],
+        gateway,
+        "generateCourseCertificate",
+        {"courseId": world["course"]["id"], "studentEmail": world["student"]["email"]},
+        world["tokens"]["instructor"],
     )
     assert by_instructor.status_code == 200
     assert by_instructor.get_json()["certificate_id"] == by_admin.get_json()["certificate"]["id"]
@@ -251,24 +297,33 @@ def test_generate_unknown_enrollment_is_404(gateway: Any, world: dict[str, Any])
 
 def test_course_certificate_student_not_enrolled_is_404(gateway: Any, world: dict[str, Any]) -> None:
     resp = call(
-        gateway, "generateCourseCertificate",
-        {"courseId": world["course"]["id"], "studentEmail": world["other"]["email"]}, world["tokens"]["other"],
+        gateway,
+        "generateCourseCertificate",
+        {"courseId": world["course"]["id"], "studentEmail": world["other"]["email"]},
+        world["tokens"]["other"],
     )
     assert resp.status_code == 404
-    bad = call(gateway, "generateCourseCertificate", {"courseId": world["course"]["id"], "studentEmail": "nope"},
-               world["tokens"]["admin"])
+    bad = call(
+        gateway,
+        "generateCourseCertificate",
+        {"courseId": world["course"]["id"], "studentEmail": "nope"},
+        world["tokens"]["admin"],
+    )
     assert bad.status_code == 400
 
 
 # --- downloads ----------------------------------------------------------------------------
 
 
-def test_download_link_expired_or_altered_is_refused(gateway: Any, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_download_link_expired_or_altered_is_refused(
+    gateway: Any, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import time as real_time
 
     finish(gateway, world)
-    url = call(gateway, "generateCertificate", {"enrollmentId": world["enrollment"]["id"]},
-               world["tokens"]["student"]).get_json()["certificate"]["certificate_url"]
+    url = call(
+        gateway, "generateCertificate", {"enrollmentId": world["enrollment"]["id"]}, world["tokens"]["student"]
+    ).get_json()["certificate"]["certificate_url"]
     altered = download(gateway, url.replace("expires=", "expires=9"))
     assert altered.status_code == 403
     assert altered.get_json()["message"] == "This download link is invalid"

@@ -61,7 +61,7 @@ def test_render_embeds_fonts_that_carry_the_glyphs(name: str) -> None:
     base_fonts = {str(fonts[key].get_object()["/BaseFont"]) for key in fonts}
     wanted = "DroidSansFallback" if name == "李雷" else "NotoSansArabic"
     # Subset fonts are named "ABCDEF+Name" (embedded), never a bare standard font.
-    assert any(b.endswith(wanted) or b.endswith(f"{wanted}-Bold") for b in base_fonts), base_fonts
+    assert any(b.endswith((wanted, f"{wanted}-Bold")) for b in base_fonts), base_fonts
     assert all("+" in b for b in base_fonts), base_fonts
     assert typesetting.missing(name) == []
 

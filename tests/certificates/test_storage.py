@@ -164,9 +164,7 @@ def v4_signature_valid(url: str, public_key: Any) -> bool:
     signature = bytes.fromhex(args["X-Goog-Signature"])
     from urllib.parse import quote as q
 
-    canonical_query = "&".join(
-        f"{q(k, safe='')}={q(v, safe='')}" for k, v in sorted(pairs) if k != "X-Goog-Signature"
-    )
+    canonical_query = "&".join(f"{q(k, safe='')}={q(v, safe='')}" for k, v in sorted(pairs) if k != "X-Goog-Signature")
     canonical_request = "\n".join(
         ["GET", parts.path, canonical_query, f"host:{parts.netloc}\n", args["X-Goog-SignedHeaders"], "UNSIGNED-PAYLOAD"]
     )
@@ -191,7 +189,7 @@ def test_gcs_signed_url_is_a_valid_v4_signature(gcs_key: Any) -> None:
     assert args["X-Goog-Algorithm"] == "GOOG4-RSA-SHA256"
     assert args["X-Goog-Expires"] == "900"
     assert args["X-Goog-Credential"].startswith("certificates@sparkacademy-test.iam.gserviceaccount.com/")
-    assert args["response-content-disposition"].startswith("attachment; filename=\"certificate.pdf\"")
+    assert args["response-content-disposition"].startswith('attachment; filename="certificate.pdf"')
     assert v4_signature_valid(url, key.public_key())
     # An altered URL no longer matches its signature.
     assert not v4_signature_valid(url.replace("cert_1", "cert_2"), key.public_key())

@@ -20,8 +20,12 @@ def issued(gateway: Any, world: dict[str, Any]) -> dict[str, Any]:
 
 def test_verify_valid_code_answers_only_the_public_facts(gateway: Any, issued: dict[str, Any]) -> None:
     expected = {
-        "valid": True, "status": "valid", "verification_code": issued["verification_code"],
-        "student_name": "Zoë Ødegård", "course_title": "React Hooks Mastery", "completion_date": issued["completion_date"],
+        "valid": True,
+        "status": "valid",
+        "verification_code": issued["verification_code"],
+        "student_name": "Zoë Ødegård",
+        "course_title": "React Hooks Mastery",
+        "completion_date": issued["completion_date"],
     }
     by_route = gateway.get(f"/api/certificates/verify/{issued['verification_code']}")
     assert by_route.status_code == 200
@@ -46,10 +50,14 @@ def test_verify_malformed_code_is_400(gateway: Any, db: Any, code: str) -> None:
     assert call(gateway, "verifyCertificate", {"code": code}).get_json()["code"] == "INVALID_PARAMETERS"
 
 
-def test_revoke_then_verify_reports_revoked(gateway: Any, world: dict[str, Any], issued: dict[str, Any], db: Any) -> None:
+def test_revoke_then_verify_reports_revoked(
+    gateway: Any, world: dict[str, Any], issued: dict[str, Any], db: Any
+) -> None:
     resp = call(
-        gateway, "revokeCertificate",
-        {"verificationCode": issued["verification_code"], "reason": "Academic misconduct"}, world["tokens"]["admin"],
+        gateway,
+        "revokeCertificate",
+        {"verificationCode": issued["verification_code"], "reason": "Academic misconduct"},
+        world["tokens"]["admin"],
     )
     assert resp.status_code == 200
     body = resp.get_json()["certificate"]
@@ -57,25 +65,37 @@ def test_revoke_then_verify_reports_revoked(gateway: Any, world: dict[str, Any],
     assert body["revoked_by"] == world["admin"]["email"] and body["revoked_at"]
     stored = db.collection("Certificate").document(issued["id"]).get().to_dict()
     assert (stored["status"], stored["revocation_reason"], stored["revoked_by"]) == (
-        "revoked", "Academic misconduct", world["admin"]["email"]
+        "revoked",
+        "Academic misconduct",
+        world["admin"]["email"],
     )
     verified = gateway.get(f"/api/certificates/verify/{issued['verification_code']}").get_json()
     assert verified == {
-        "valid": False, "status": "revoked", "verification_code": issued["verification_code"],
-        "student_name": "Zoë Ødegård", "course_title": "React Hooks Mastery", "completion_date": issued["completion_date"],
+        "valid": False,
+        "status": "revoked",
+        "verification_code": issued["verification_code"],
+        "student_name": "Zoë Ødegård",
+        "course_title": "React Hooks Mastery",
+        "completion_date": issued["completion_date"],
     }
     # A revoked certificate is not handed out again, and revoking twice keeps the first reason.
-    again = call(gateway, "generateCertificate", {"enrollmentId": world["enrollment"]["id"]}, world["tokens"]["student"])
+    again = call(
+        gateway, "generateCertificate", {"enrollmentId": world["enrollment"]["id"]}, world["tokens"]["student"]
+    )
     assert again.status_code == 409
     assert again.get_json()["details"]["status"] == "revoked"
-    twice = call(gateway, "revokeCertificate", {"certificateId": issued["id"], "reason": "Other"}, world["tokens"]["admin"])
+    twice = call(
+        gateway, "revokeCertificate", {"certificateId": issued["id"], "reason": "Other"}, world["tokens"]["admin"]
+    )
     assert twice.status_code == 409
     assert twice.get_json()["details"]["revocation_reason"] == "Academic misconduct"
 
 
 @pytest.mark.parametrize("who", ["student", "instructor"])
 def test_revoke_requires_admin(gateway: Any, world: dict[str, Any], issued: dict[str, Any], db: Any, who: str) -> None:
-    resp = call(gateway, "revokeCertificate", {"certificateId": issued["id"], "reason": "because"}, world["tokens"][who])
+    resp = call(
+        gateway, "revokeCertificate", {"certificateId": issued["id"], "reason": "because"}, world["tokens"][who]
+    )
     assert resp.status_code == 403
     assert db.collection("Certificate").document(issued["id"]).get().to_dict()["status"] == "valid"
 
@@ -95,5 +115,7 @@ def test_revoke_bad_input_is_400(gateway: Any, world: dict[str, Any], payload: d
 
 
 def test_revoke_unknown_certificate_is_404(gateway: Any, world: dict[str, Any]) -> None:
-    resp = call(gateway, "revokeCertificate", {"certificateId": "cert_nope", "reason": "gone"}, world["tokens"]["admin"])
+    resp = call(
+        gateway, "revokeCertificate", {"certificateId": "cert_nope", "reason": "gone"}, world["tokens"]["admin"]
+    )
     assert resp.status_code == 404

@@ -65,7 +65,10 @@ def test_update_merges_validates_and_keeps_builtins(db: Any) -> None:
     course = store.create("Course", {"title": "A", "price": 10}, created_by="a@example.test")
     updated = store.update("Course", course["id"], {"price": 12.5, "id": "crs_hijack", "created_by": "x"})
     assert (updated["price"], updated["title"], updated["id"], updated["created_by"]) == (
-        12.5, "A", course["id"], "a@example.test",
+        12.5,
+        "A",
+        course["id"],
+        "a@example.test",
     )
     assert updated["updated_date"] > course["updated_date"]
     with pytest.raises(InvalidInputError):
@@ -76,8 +79,11 @@ def test_update_merges_validates_and_keeps_builtins(db: Any) -> None:
 def test_query_filters_sorts_skips_limits_and_projects(db: Any) -> None:
     _courses(10)
     rows = store.query("Course", {"is_published": True}, sort="-price", limit=3, skip=1, fields=["title"])
-    assert rows == [{"id": rows[0]["id"], "title": "Course 06"}, {"id": rows[1]["id"], "title": "Course 04"},
-                    {"id": rows[2]["id"], "title": "Course 02"}]
+    assert rows == [
+        {"id": rows[0]["id"], "title": "Course 06"},
+        {"id": rows[1]["id"], "title": "Course 04"},
+        {"id": rows[2]["id"], "title": "Course 02"},
+    ]
     ranged = store.query("Course", {"price": {"$gte": 3, "$lt": 6}}, sort="price")
     assert [r["price"] for r in ranged] == [3.0, 4.0, 5.0]
     either = store.query("Course", {"$or": [{"price": 1}, {"title": "Course 09"}]}, sort="title")

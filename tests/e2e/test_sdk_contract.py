@@ -30,7 +30,10 @@ def sdk_report(live_gateway: str) -> dict[str, Any]:
     }
     done = subprocess.run(
         ["node", str(NODE_DIR / "sdk_flow.mjs"), live_gateway, json.dumps(config)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     report: dict[str, Any] = json.loads(done.stdout)
@@ -41,7 +44,10 @@ def test_sdk_auth_flow(sdk_report: dict[str, Any]) -> None:
     # GIVEN a new address WHEN it registers, logs in and reads itself THEN each step answers as the SDK expects
     assert sdk_report["register"]["ok"]
     assert sdk_report["duplicateRegister"] == {
-        "ok": False, "status": 409, "message": "Email already exists", "code": "CONFLICT",
+        "ok": False,
+        "status": 409,
+        "message": "Email already exists",
+        "code": "CONFLICT",
     }
     assert sdk_report["badLogin"]["status"] == 401
     assert sdk_report["badLogin"]["code"] == "INVALID_CREDENTIALS"
@@ -52,7 +58,10 @@ def test_sdk_auth_flow(sdk_report: dict[str, Any]) -> None:
     assert (me["email"], me["role"], me["full_name"]) == ("new.learner@example.test", "student", "New Learner")
     assert sdk_report["updateMe"]["value"]["full_name"] == "Renamed Learner"
     assert sdk_report["meAnonymous"] == {
-        "ok": False, "status": 401, "message": "Authentication required", "code": "AUTH_REQUIRED",
+        "ok": False,
+        "status": 401,
+        "message": "Authentication required",
+        "code": "AUTH_REQUIRED",
     }
 
 
@@ -63,7 +72,8 @@ def test_sdk_entity_reads_and_filters(sdk_report: dict[str, Any]) -> None:
     assert [(c["title"], c["price"]) for c in cheap] == [("React Fundamentals", 49.99)]
     assert set(cheap[0]) == {"id", "title", "price"}
     assert [c["title"] for c in sdk_report["orCourses"]["value"]] == [
-        "Advanced TypeScript Patterns", "Introduction to Python",
+        "Advanced TypeScript Patterns",
+        "Introduction to Python",
     ]
     assert sdk_report["courseCount"] == {"ok": True, "value": 3}
     first, second = sdk_report["firstPage"]["value"], sdk_report["secondPage"]["value"]
@@ -78,11 +88,17 @@ def test_sdk_errors_carry_message_status_and_code(sdk_report: dict[str, Any]) ->
     assert sdk_report["badQuery"]["message"] == "Unsupported query operator $where"
     assert sdk_report["badQuery"]["code"] == "INVALID_PARAMETERS"
     assert sdk_report["unknownEntity"] == {
-        "ok": False, "status": 404, "message": "Unknown entity 'Spaceship'", "code": "RESOURCE_NOT_FOUND",
+        "ok": False,
+        "status": 404,
+        "message": "Unknown entity 'Spaceship'",
+        "code": "RESOURCE_NOT_FOUND",
     }
     assert sdk_report["studentCreatesCourse"]["status"] == 403
     assert sdk_report["invokeStudent"] == {
-        "ok": False, "status": 403, "message": "listPaidUsers requires role admin", "code": "PERMISSION_DENIED",
+        "ok": False,
+        "status": 403,
+        "message": "listPaidUsers requires role admin",
+        "code": "PERMISSION_DENIED",
     }
     assert sdk_report["invokeBadType"]["status"] == 400
     assert sdk_report["invokeBadType"]["code"] == "INVALID_PARAMETERS"
@@ -98,12 +114,15 @@ def test_sdk_entity_writes_and_invoke(sdk_report: dict[str, Any]) -> None:
     assert [c["title"] for c in sdk_report["bulk"]["value"]] == ["Bulk A", "Bulk B"]
     enrollment = sdk_report["enroll"]["value"]
     assert (enrollment["course_id"], enrollment["student_email"], enrollment["source"]) == (
-        created["id"], "new.learner@example.test", "free",
+        created["id"],
+        "new.learner@example.test",
+        "free",
     )
     assert sdk_report["enrollAgain"]["status"] == 409
     assert [e["id"] for e in sdk_report["myEnrollments"]["value"]] == [enrollment["id"]]
     assert sdk_report["invokeAdmin"] == {
-        "ok": True, "value": {"users": [], "total": 0, "page": 1, "limit": 10, "pages": 0},
+        "ok": True,
+        "value": {"users": [], "total": 0, "page": 1, "limit": 10, "pages": 0},
     }
     assert sdk_report["deleted"] == {"ok": True, "value": {"success": True}}
     assert sdk_report["getDeleted"]["status"] == 404

@@ -30,10 +30,10 @@ import socket
 import time
 
 from aiohttp import web
-from localstripe import server as ls
-from localstripe.errors import UserError
 from localstripe import resources as ls_resources
+from localstripe import server as ls
 from localstripe import webhooks as ls_webhooks
+from localstripe.errors import UserError
 from localstripe.resources import (
     Customer,
     Event,
@@ -49,6 +49,7 @@ from localstripe.webhooks import _webhooks
 
 SESSIONS: dict[str, dict] = {}
 PENDING_DELIVERIES = {"count": 0}
+_in_flight: set[asyncio.Future] = set()  # the loop keeps only weak references to tasks
 RESET_DRAIN_SECONDS = 10.0
 
 
@@ -66,7 +67,8 @@ def schedule_webhook(event) -> None:  # noqa: ANN001 - a localstripe Event
             PENDING_DELIVERIES["count"] -= 1
 
     PENDING_DELIVERIES["count"] += 1
-    asyncio.ensure_future(deliver())
+    _in_flight.add(task := asyncio.ensure_future(deliver()))
+    task.add_done_callback(_in_flight.discard)
 
 
 # Every event localstripe itself raises goes through the counted delivery.
@@ -200,9 +202,7 @@ def _page(url: str, items: list[dict], data: dict):  # noqa: ANN201
     if after:
         ids = [i["id"] for i in items]
         items = items[ids.index(after) + 1 :] if after in ids else []
-    return web.json_response(
-        {"object": "list", "url": url, "data": items[:limit], "has_more": len(items) > limit}
-    )
+    return web.json_response({"object": "list", "url": url, "data": items[:limit], "has_more": len(items) > limit})
 
 
 # --- Checkout Sessions ---------------------------------------------------------
@@ -224,19 +224,29 @@ def _line_items(raw, currency: str | None) -> list[dict]:  # noqa: ANN001
             pdata = item.get("price_data") or {}
             amount, cur = int(pdata["unit_amount"]), pdata["currency"]
             name = (pdata.get("product_data") or {}).get("name")
-            price_obj = {"id": "price_" + random_id(14), "object": "price", "unit_amount": amount, "currency": cur,
-                         "product": "prod_" + random_id(14), "metadata": (pdata.get("product_data") or {}).get("metadata") or {},
-                         "recurring": None, "type": "one_time", "lookup_key": None}
-        out.append({
-            "id": "li_" + random_id(14),
-            "object": "item",
-            "amount_subtotal": amount * quantity,
-            "amount_total": amount * quantity,
-            "currency": cur,
-            "description": name,
-            "price": price_obj,
-            "quantity": quantity,
-        })
+            price_obj = {
+                "id": "price_" + random_id(14),
+                "object": "price",
+                "unit_amount": amount,
+                "currency": cur,
+                "product": "prod_" + random_id(14),
+                "metadata": (pdata.get("product_data") or {}).get("metadata") or {},
+                "recurring": None,
+                "type": "one_time",
+                "lookup_key": None,
+            }
+        out.append(
+            {
+                "id": "li_" + random_id(14),
+                "object": "item",
+                "amount_subtotal": amount * quantity,
+                "amount_total": amount * quantity,
+                "currency": cur,
+                "description": name,
+                "price": price_obj,
+                "quantity": quantity,
+            }
+        )
     return out
 
 
@@ -291,8 +301,12 @@ def _session_export(session: dict, expand=None) -> dict:  # noqa: ANN001
     if isinstance(expand, str):
         expand = [expand]
     if "line_items" in expand:
-        out["line_items"] = {"object": "list", "data": session["_line_items"], "has_more": False,
-                             "url": f"/v1/checkout/sessions/{session['id']}/line_items"}
+        out["line_items"] = {
+            "object": "list",
+            "data": session["_line_items"],
+            "has_more": False,
+            "url": f"/v1/checkout/sessions/{session['id']}/line_items",
+        }
     if "subscription" in expand and session["subscription"]:
         out["subscription"] = _subscription_now(session["subscription"])
     if "payment_intent" in expand and session["payment_intent"]:
@@ -359,8 +373,12 @@ async def complete_session(request):  # noqa: ANN001, ANN201
     if session["mode"] == "payment":
         try:
             pi = PaymentIntent._api_create(
-                amount=session["amount_total"], currency=session["currency"], customer=customer_id,
-                payment_method=card, metadata=dict(session["_payment_intent_metadata"]), confirm=True,
+                amount=session["amount_total"],
+                currency=session["currency"],
+                customer=customer_id,
+                payment_method=card,
+                metadata=dict(session["_payment_intent_metadata"]),
+                confirm=True,
             )
         except UserError:
             return _error(402, "Your card was declined.", code="card_declined")
@@ -392,15 +410,17 @@ async def create_portal_session(request):  # noqa: ANN001, ANN201
         return _error(400, "Missing required param: customer.", param="customer")
     Customer._api_retrieve(customer)
     token = random_id(24)
-    return web.json_response({
-        "id": "bps_" + random_id(24),
-        "object": "billing_portal.session",
-        "created": int(time.time()),
-        "customer": customer,
-        "livemode": False,
-        "return_url": data.get("return_url"),
-        "url": f"https://billing.stripe.com/p/session/test_{token}",
-    })
+    return web.json_response(
+        {
+            "id": "bps_" + random_id(24),
+            "object": "billing_portal.session",
+            "created": int(time.time()),
+            "customer": customer,
+            "livemode": False,
+            "return_url": data.get("return_url"),
+            "url": f"https://billing.stripe.com/p/session/test_{token}",
+        }
+    )
 
 
 # --- test controls ---------------------------------------------------------------
@@ -408,10 +428,15 @@ async def create_portal_session(request):  # noqa: ANN001, ANN201
 
 async def add_failure(request):  # noqa: ANN001, ANN201
     rule = await request.json()
-    FAILURES.append({
-        "path": rule["path"], "method": rule.get("method", "*"), "status": int(rule["status"]),
-        "count": int(rule.get("count", 1)), "error": rule.get("error") or {"type": "api_error", "message": "boom"},
-    })
+    FAILURES.append(
+        {
+            "path": rule["path"],
+            "method": rule.get("method", "*"),
+            "status": int(rule["status"]),
+            "count": int(rule.get("count", 1)),
+            "error": rule.get("error") or {"type": "api_error", "message": "boom"},
+        }
+    )
     return web.json_response({"ok": True})
 
 

@@ -18,8 +18,13 @@ def catalogue(db: Any) -> dict[str, dict[str, Any]]:
         return store.create("Course", {"title": title, **fields}, created_by=fields.get("instructor_email"))
 
     return {
-        "free": course("Free", price=0, is_published=True, instructor_email="ines@example.test",
-                       modules=[{"id": "mod_1", "title": "Basics", "lessons": [{"id": "les_1", "title": "One"}]}]),
+        "free": course(
+            "Free",
+            price=0,
+            is_published=True,
+            instructor_email="ines@example.test",
+            modules=[{"id": "mod_1", "title": "Basics", "lessons": [{"id": "les_1", "title": "One"}]}],
+        ),
         "paid": course("Paid", price=25, is_published=True, instructor_email="ines@example.test"),
         "draft": course("Draft", price=0, is_published=False, instructor_email="ines@example.test"),
         "other": course("Other draft", is_published=False, instructor_email="otto@example.test"),
@@ -47,8 +52,9 @@ def test_instructors_see_and_write_only_their_own_drafts(gateway: Any, make_user
     assert ok.status_code == 200 and ok.get_json()["title"] == "Draft 2"
     other = gateway.put(f"{BASE}/Course/{catalogue['other']['id']}", json={"title": "Mine"}, headers=bearer(ines))
     assert other.status_code == 404  # not visible, so not there
-    published = gateway.put(f"{BASE}/Course/{catalogue['free']['id']}",
-                            json={"instructor_email": "otto@example.test"}, headers=bearer(ines))
+    published = gateway.put(
+        f"{BASE}/Course/{catalogue['free']['id']}", json={"instructor_email": "otto@example.test"}, headers=bearer(ines)
+    )
     assert published.status_code == 403
     created = gateway.post(f"{BASE}/Course", json={"title": "New"}, headers=bearer(ines))
     assert created.status_code == 201 and created.get_json()["instructor_email"] == "ines@example.test"
@@ -68,8 +74,11 @@ def test_students_enroll_themselves_in_free_courses_only(gateway: Any, make_user
     assert free.status_code == 201 and free.get_json()["student_email"] == "sam@example.test"
     paid = gateway.post(f"{BASE}/Enrollment", json={"course_id": catalogue["paid"]["id"]}, headers=bearer(student))
     assert paid.status_code == 403 and paid.get_json()["message"] == "This course is paid: enroll through checkout"
-    someone = gateway.post(f"{BASE}/Enrollment", json={"course_id": catalogue["free"]["id"],
-                                                       "student_email": "else@example.test"}, headers=bearer(student))
+    someone = gateway.post(
+        f"{BASE}/Enrollment",
+        json={"course_id": catalogue["free"]["id"], "student_email": "else@example.test"},
+        headers=bearer(student),
+    )
     assert someone.status_code == 403
     draft = gateway.post(f"{BASE}/Enrollment", json={"course_id": catalogue["draft"]["id"]}, headers=bearer(student))
     assert draft.status_code == 400

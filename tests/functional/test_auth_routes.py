@@ -80,22 +80,36 @@ def test_password_reset_round_trip_uses_a_one_time_token(gateway: Any, db: Any) 
     assert done.status_code == 200
     reused = gateway.post(f"{AUTH}/reset-password", json={"reset_token": token, "new_password": "Brand-new-3"})
     assert reused.status_code == 400
-    assert gateway.post(f"{AUTH}/login", json={"email": "jo@example.test", "password": "Brand-new-2"}).status_code == 200
+    assert (
+        gateway.post(f"{AUTH}/login", json={"email": "jo@example.test", "password": "Brand-new-2"}).status_code == 200
+    )
 
 
 def test_change_password_requires_the_current_one_and_the_same_user(gateway: Any, make_user: Any) -> None:
     token = _register(gateway).get_json()["access_token"]
     other, _ = make_user("student")
-    wrong = gateway.post(f"{AUTH}/change-password", json={"current_password": "nope-nope-1", "new_password": "Next-pass-2"},
-                         headers=bearer(token))
+    wrong = gateway.post(
+        f"{AUTH}/change-password",
+        json={"current_password": "nope-nope-1", "new_password": "Next-pass-2"},
+        headers=bearer(token),
+    )
     assert wrong.status_code == 401 and wrong.get_json()["code"] == "INVALID_CREDENTIALS"
-    someone = gateway.post(f"{AUTH}/change-password", json={"user_id": other["id"], "current_password": "Good-pass-1",
-                                                            "new_password": "Next-pass-2"}, headers=bearer(token))
+    someone = gateway.post(
+        f"{AUTH}/change-password",
+        json={"user_id": other["id"], "current_password": "Good-pass-1", "new_password": "Next-pass-2"},
+        headers=bearer(token),
+    )
     assert someone.status_code == 403
-    anonymous = gateway.post(f"{AUTH}/change-password", json={"current_password": "Good-pass-1",
-                                                              "new_password": "Next-pass-2"})
+    anonymous = gateway.post(
+        f"{AUTH}/change-password", json={"current_password": "Good-pass-1", "new_password": "Next-pass-2"}
+    )
     assert anonymous.status_code == 401
-    ok = gateway.post(f"{AUTH}/change-password", json={"current_password": "Good-pass-1", "new_password": "Next-pass-2"},
-                      headers=bearer(token))
+    ok = gateway.post(
+        f"{AUTH}/change-password",
+        json={"current_password": "Good-pass-1", "new_password": "Next-pass-2"},
+        headers=bearer(token),
+    )
     assert ok.status_code == 200
-    assert gateway.post(f"{AUTH}/login", json={"email": "jo@example.test", "password": "Next-pass-2"}).status_code == 200
+    assert (
+        gateway.post(f"{AUTH}/login", json={"email": "jo@example.test", "password": "Next-pass-2"}).status_code == 200
+    )

@@ -71,8 +71,15 @@ def test_oversize_body_is_a_413_and_nothing_is_written(gateway: Any, admin_token
 
 def _token(claims: dict[str, Any], secret: str = TEST_JWT_SECRET, algorithm: str = "HS256") -> str:
     now = int(time.time())
-    base = {"sub": "usr_x", "email": "x@example.test", "role": "admin", "iat": now, "exp": now + 60,
-            "iss": "sparkacademy", "aud": "sparkacademy"}
+    base = {
+        "sub": "usr_x",
+        "email": "x@example.test",
+        "role": "admin",
+        "iat": now,
+        "exp": now + 60,
+        "iss": "sparkacademy",
+        "aud": "sparkacademy",
+    }
     return jwt.encode({**base, **claims}, secret, algorithm=algorithm)
 
 
@@ -112,8 +119,11 @@ def test_a_token_verified_while_valid_is_refused_once_it_expires(gateway: Any, m
 
 
 def test_alg_none_and_tampered_tokens_are_refused(gateway: Any, admin_token: str) -> None:
-    unsigned = jwt.encode({"sub": "usr_x", "role": "admin", "iat": 1, "exp": 2**31, "iss": "sparkacademy",
-                           "aud": "sparkacademy"}, None, algorithm="none")
+    unsigned = jwt.encode(
+        {"sub": "usr_x", "role": "admin", "iat": 1, "exp": 2**31, "iss": "sparkacademy", "aud": "sparkacademy"},
+        None,
+        algorithm="none",
+    )
     _envelope(gateway.post(INVOKE, json={}, headers=bearer(unsigned)), 401, "AUTH_REQUIRED")
     header, payload, signature = admin_token.split(".")
     tampered = ".".join([header, payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1], signature])
@@ -130,28 +140,37 @@ def test_service_token_acts_on_behalf_of_a_user(gateway: Any, make_user: Any) ->
     from shared.auth import issue_service_token
 
     _, student = make_user("student", email="pupil@example.test")
-    headers = {"Base44-Service-Authorization": f"Bearer {issue_service_token('scheduler')}",
-               "on-behalf-of": f"Bearer {student}"}
+    headers = {
+        "Base44-Service-Authorization": f"Bearer {issue_service_token('scheduler')}",
+        "on-behalf-of": f"Bearer {student}",
+    }
     me = gateway.get("/api/apps/sparkacademy/entities/User/me", headers=headers)
     assert me.status_code == 200 and me.get_json()["email"] == "pupil@example.test"
-    alone = gateway.post(INVOKE, json={}, headers={"Base44-Service-Authorization": headers["Base44-Service-Authorization"]})
+    alone = gateway.post(
+        INVOKE, json={}, headers={"Base44-Service-Authorization": headers["Base44-Service-Authorization"]}
+    )
     assert alone.status_code == 200
     fake = gateway.post(INVOKE, json={}, headers={"Base44-Service-Authorization": f"Bearer {student}"})
     _envelope(fake, 401, "AUTH_REQUIRED")
 
 
 def test_unknown_function_app_and_route_are_404(gateway: Any, admin_token: str) -> None:
-    _envelope(gateway.post("/api/apps/sparkacademy/functions/nope", json={}, headers=bearer(admin_token)), 404,
-              "RESOURCE_NOT_FOUND")
-    _envelope(gateway.post("/api/apps/other/functions/listPaidUsers", json={}, headers=bearer(admin_token)), 404,
-              "RESOURCE_NOT_FOUND")
+    _envelope(
+        gateway.post("/api/apps/sparkacademy/functions/nope", json={}, headers=bearer(admin_token)),
+        404,
+        "RESOURCE_NOT_FOUND",
+    )
+    _envelope(
+        gateway.post("/api/apps/other/functions/listPaidUsers", json={}, headers=bearer(admin_token)),
+        404,
+        "RESOURCE_NOT_FOUND",
+    )
     _envelope(gateway.get("/api/nothing-here"), 404, "RESOURCE_NOT_FOUND")
     _envelope(gateway.get(INVOKE, headers=bearer(admin_token)), 405, "METHOD_NOT_ALLOWED")
 
 
 def test_cors_preflight_allows_the_sdk_headers(gateway: Any) -> None:
-    resp = gateway.options(INVOKE, headers={"Origin": "http://localhost:5173",
-                                            "Access-Control-Request-Method": "POST"})
+    resp = gateway.options(INVOKE, headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"})
     assert resp.status_code == 204
     assert resp.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
     allowed = resp.headers["Access-Control-Allow-Headers"]
@@ -159,8 +178,7 @@ def test_cors_preflight_allows_the_sdk_headers(gateway: Any) -> None:
         assert header in allowed
 
 
-def test_unexpected_errors_are_500_without_internals(gateway: Any, admin_token: str, mocker: Any,
-                                                      capsys: Any) -> None:
+def test_unexpected_errors_are_500_without_internals(gateway: Any, admin_token: str, mocker: Any, capsys: Any) -> None:
     mocker.patch("entities.store.count", side_effect=KeyError("secret internal detail"))
     body = _envelope(gateway.post(INVOKE, json={}, headers=bearer(admin_token)), 500, "INTERNAL_ERROR")
     assert body["message"] == "Internal server error" and "secret" not in str(body)
@@ -183,8 +201,9 @@ def test_storage_outage_is_a_retryable_503(gateway: Any, admin_token: str, monke
     assert body["retryable"] is True and resp.headers["Retry-After"] == "5"
 
 
-def test_a_transaction_that_gives_up_under_contention_is_a_retryable_503(gateway: Any, admin_token: str,
-                                                                          mocker: Any) -> None:
+def test_a_transaction_that_gives_up_under_contention_is_a_retryable_503(
+    gateway: Any, admin_token: str, mocker: Any
+) -> None:
     from google.api_core.exceptions import Aborted
 
     def contended(*_: Any, **__: Any) -> None:

@@ -70,8 +70,8 @@ def test_every_target_is_a_decorated_plain_function_named_as_documented(name: st
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
 def test_importing_a_target_loads_only_what_it_uses(name: str) -> None:
     probe = (
-        "import sys, json, main; getattr(main, %r); "
-        "print(json.dumps([m for m in %r if m in sys.modules]))" % (name, HEAVY)
+        f"import sys, json, main; getattr(main, {name!r}); "
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -89,9 +89,18 @@ def test_functions_framework_serves_one_target_alone(firestore_emulator: Any, ma
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "functions-framework"), "--target=listPaidUsers", "--source=main.py",
-         f"--port={port}", "--host=127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(Path(sys.executable).parent / "functions-framework"),
+            "--target=listPaidUsers",
+            "--source=main.py",
+            f"--port={port}",
+            "--host=127.0.0.1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         url = f"http://127.0.0.1:{port}/"
@@ -108,8 +117,9 @@ def test_functions_framework_serves_one_target_alone(firestore_emulator: Any, ma
         assert resp.headers["X-RateLimit-Limit"] == "10"
         anonymous = requests.post(url, json={}, timeout=5)
         assert anonymous.status_code == 401 and anonymous.json()["code"] == "AUTH_REQUIRED"
-        bad = requests.post(url, data=b"{oops", headers={**bearer(admin), "Content-Type": "application/json"},
-                            timeout=5)
+        bad = requests.post(
+            url, data=b"{oops", headers={**bearer(admin), "Content-Type": "application/json"}, timeout=5
+        )
         assert bad.status_code == 400 and bad.json()["message"] == "Malformed JSON body"
     finally:
         server.terminate()

@@ -107,11 +107,19 @@ class StripeControl:
         data: dict[str, Any] = {"card": card}
         if created is not None:
             data["created"] = str(created)
-        result: dict[str, Any] = self._call("POST", f"/_config/test/checkout/sessions/{session_id}/complete", data, form=True)
+        result: dict[str, Any] = self._call(
+            "POST", f"/_config/test/checkout/sessions/{session_id}/complete", data, form=True
+        )
         return result
 
-    def fail(self, path: str, status: int, error: dict[str, Any] | None = None, count: int = 1, method: str = "*") -> None:
-        self._call("POST", "/_config/test/failures", {"path": path, "status": status, "error": error, "count": count, "method": method})
+    def fail(
+        self, path: str, status: int, error: dict[str, Any] | None = None, count: int = 1, method: str = "*"
+    ) -> None:
+        self._call(
+            "POST",
+            "/_config/test/failures",
+            {"path": path, "status": status, "error": error, "count": count, "method": method},
+        )
 
     def requests(self, path: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
         got: list[dict[str, Any]] = self._call("GET", "/_config/test/requests")
@@ -163,7 +171,9 @@ def sign(payload: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = N
     )
 
 
-def make_event(event_type: str, obj: dict[str, Any], *, event_id: str | None = None, created: int | None = None) -> bytes:
+def make_event(
+    event_type: str, obj: dict[str, Any], *, event_id: str | None = None, created: int | None = None
+) -> bytes:
     return json.dumps(
         {
             "id": event_id or f"evt_test_{os.urandom(8).hex()}",
@@ -209,7 +219,9 @@ def invoke(gateway: Any) -> Callable[..., Any]:
 
     def call(name: str, payload: Any = None, token: str | None = None) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return gateway.post(f"/api/apps/sparkacademy/functions/{name}", json=payload if payload is not None else {}, headers=headers)
+        return gateway.post(
+            f"/api/apps/sparkacademy/functions/{name}", json=payload if payload is not None else {}, headers=headers
+        )
 
     return call
 
@@ -229,5 +241,3 @@ def docs(collection: str) -> list[dict[str, Any]]:
     from shared.firestore import client
 
     return [s.to_dict() for s in client().collection(collection).stream()]
-
-

@@ -8,7 +8,10 @@ import pytest
 
 from tests.payments.conftest import docs
 
-OK_URLS = {"successUrl": "https://sparkacademy.test/success?session_id={CHECKOUT_SESSION_ID}", "cancelUrl": "https://sparkacademy.test/courses"}
+OK_URLS = {
+    "successUrl": "https://sparkacademy.test/success?session_id={CHECKOUT_SESSION_ID}",
+    "cancelUrl": "https://sparkacademy.test/courses",
+}
 
 
 def checkout_form(stripe_server: Any) -> dict[str, str]:
@@ -17,7 +20,9 @@ def checkout_form(stripe_server: Any) -> dict[str, str]:
     return forms[0]
 
 
-def test_create_stripe_checkout_prices_course_in_cents_and_carries_metadata(stripe_server, make_user, make_course, invoke):
+def test_create_stripe_checkout_prices_course_in_cents_and_carries_metadata(
+    stripe_server, make_user, make_course, invoke
+):
     # GIVEN a published $49.99 course and a signed-in student
     course = make_course(title="React Fundamentals", price=49.99)
     user, token = make_user("student")
@@ -91,7 +96,9 @@ def test_create_stripe_checkout_unknown_course_is_404(stripe_server, make_user, 
     ("fields", "reason"),
     [({"is_published": False}, "not_published"), ({"price": 0}, "free"), ({"price": None}, "free")],
 )
-def test_create_stripe_checkout_refuses_unpublished_or_free(stripe_server, make_user, make_course, invoke, fields, reason):
+def test_create_stripe_checkout_refuses_unpublished_or_free(
+    stripe_server, make_user, make_course, invoke, fields, reason
+):
     course = make_course(**fields)
     _, token = make_user("student")
     resp = invoke("createStripeCheckout", {"courseId": course["id"], **OK_URLS}, token)
@@ -143,7 +150,7 @@ def test_create_stripe_checkout_rejects_bad_input(stripe_server, make_user, invo
 
 def test_create_course_checkout_one_line_item_per_course_and_total(stripe_server, make_user, make_course, invoke):
     courses = [make_course(title=f"C{i}", price=p) for i, p in enumerate([49.99, 19.5, 129])]
-    user, token = make_user("student")
+    _user, token = make_user("student")
     resp = invoke("createCourseCheckout", {"courseIds": [c["id"] for c in courses], **OK_URLS}, token)
     assert resp.status_code == 200, resp.json
     assert resp.json["total_amount"] == 4999 + 1950 + 12900
@@ -172,8 +179,10 @@ def test_create_course_checkout_refuses_bundle_with_owned_or_free_course(stripe_
     paid, owned, free = make_course(), make_course(), make_course(price=0)
     user, token = make_user("student")
     store.create(
-        "Enrollment", {"course_id": owned["id"], "student_email": user["email"], "status": "completed"},
-        created_by="x", id=enrollment_id(owned["id"], user["email"]),
+        "Enrollment",
+        {"course_id": owned["id"], "student_email": user["email"], "status": "completed"},
+        created_by="x",
+        id=enrollment_id(owned["id"], user["email"]),
     )
     resp = invoke("createCourseCheckout", {"courseIds": [paid["id"], owned["id"]], **OK_URLS}, token)
     assert (resp.status_code, resp.json["details"]) == (400, {"course_id": owned["id"], "reason": "already_enrolled"})
@@ -184,7 +193,9 @@ def test_create_course_checkout_refuses_bundle_with_owned_or_free_course(stripe_
     assert stripe_server.requests("/v1/checkout/sessions") == []
 
 
-def test_course_ids_too_long_for_one_metadata_value_are_split_and_read_back(stripe_server, make_user, make_course, invoke):
+def test_course_ids_too_long_for_one_metadata_value_are_split_and_read_back(
+    stripe_server, make_user, make_course, invoke
+):
     from functions.payments.fulfilment import decode_course_ids
 
     courses = [make_course(title=f"Long {i}") for i in range(20)]
@@ -194,13 +205,18 @@ def test_course_ids_too_long_for_one_metadata_value_are_split_and_read_back(stri
     long_ids = []
     for i, c in enumerate(courses):
         cid = f"crs_{'x' * 50}{i:06d}"
-        store.create("Course", {k: v for k, v in c.items() if k not in ("id", "created_date", "updated_date", "created_by")}, created_by="t", id=cid)
+        store.create(
+            "Course",
+            {k: v for k, v in c.items() if k not in ("id", "created_date", "updated_date", "created_by")},
+            created_by="t",
+            id=cid,
+        )
         long_ids.append(cid)
     _, token = make_user("student")
     resp = invoke("createCourseCheckout", {"courseIds": long_ids, **OK_URLS}, token)
     assert resp.status_code == 200, resp.json
     form = checkout_form(stripe_server)
-    metadata = {k[len("metadata["):-1]: v for k, v in form.items() if k.startswith("metadata[")}
+    metadata = {k[len("metadata[") : -1]: v for k, v in form.items() if k.startswith("metadata[")}
     assert all(len(v) <= 500 for v in metadata.values())
     assert "course_ids_2" in metadata
     assert decode_course_ids(metadata) == long_ids

@@ -17,16 +17,26 @@ SDK = Path(__file__).resolve().parents[1] / "e2e" / "node" / "node_modules" / "@
 pytestmark = pytest.mark.e2e
 
 
-def test_complete_course_purchase_flow_through_the_sdk(stripe_server, make_user, make_course, live_gateway, stripe_webhook_url):
+def test_complete_course_purchase_flow_through_the_sdk(
+    stripe_server, make_user, make_course, live_gateway, stripe_webhook_url
+):
     if shutil.which("node") is None or not SDK.exists():
         pytest.fail("Node.js and tests/e2e/node/node_modules are required: run scripts/test.sh")
     course = make_course(title="React Hooks Mastery", price=99)
     user, _ = make_user("student")
-    config = {"appId": "sparkacademy", "email": user["email"], "password": "Passw0rd!", "courseId": course["id"],
-              "stripeUrl": stripe_server.url}
+    config = {
+        "appId": "sparkacademy",
+        "email": user["email"],
+        "password": "Passw0rd!",
+        "courseId": course["id"],
+        "stripeUrl": stripe_server.url,
+    }
     done = subprocess.run(
         ["node", str(Path(__file__).with_name("sdk_purchase_flow.mjs")), str(SDK), live_gateway, json.dumps(config)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
@@ -41,10 +51,16 @@ def test_complete_course_purchase_flow_through_the_sdk(stripe_server, make_user,
     expected = enrollment_id(course["id"], user["email"])
     assert report["verify"]["ok"], report["verify"]
     enrollment = report["verify"]["value"]["enrollment"]
-    assert (enrollment["id"], enrollment["course_id"], enrollment["student_email"]) == (expected, course["id"], user["email"])
+    assert (enrollment["id"], enrollment["course_id"], enrollment["student_email"]) == (
+        expected,
+        course["id"],
+        user["email"],
+    )
     assert report["verifyAgain"]["value"]["enrollment"] == enrollment
     assert report["course"]["ok"] and report["course"]["value"]["title"] == "React Hooks Mastery"
-    assert [(e["id"], e["status"], e["source"]) for e in report["myEnrollments"]["value"]] == [(expected, "active", "purchase")]
+    assert [(e["id"], e["status"], e["source"]) for e in report["myEnrollments"]["value"]] == [
+        (expected, "active", "purchase")
+    ]
     assert [(p["amount"], p["status"]) for p in report["myPurchases"]["value"]] == [(9900, "paid")]
     again = report["checkoutAgain"]
     assert (again["ok"], again["status"], again["body"]["details"]["reason"]) == (False, 400, "already_enrolled")

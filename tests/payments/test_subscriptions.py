@@ -11,7 +11,9 @@ from tests.payments.conftest import docs, make_event
 URLS = {"successUrl": "https://sparkacademy.test/welcome", "cancelUrl": "https://sparkacademy.test/pricing"}
 
 
-@pytest.mark.parametrize(("plan", "amount", "interval"), [("plan_monthly", "2900", "month"), ("plan_annual", "29000", "year")])
+@pytest.mark.parametrize(
+    ("plan", "amount", "interval"), [("plan_monthly", "2900", "month"), ("plan_annual", "29000", "year")]
+)
 def test_subscription_checkout_uses_plan_price_created_once(stripe_server, make_user, invoke, plan, amount, interval):
     from functions.payments.catalog import clear_price_cache
 
@@ -19,7 +21,9 @@ def test_subscription_checkout_uses_plan_price_created_once(stripe_server, make_
     _, b = make_user("student")
     first = invoke("createSubscriptionCheckout", {"planId": plan, **URLS}, a)
     assert first.status_code == 200, first.json
-    assert first.json["sessionId"].startswith("cs_test_") and first.json["url"].startswith("https://checkout.stripe.com/")
+    assert first.json["sessionId"].startswith("cs_test_") and first.json["url"].startswith(
+        "https://checkout.stripe.com/"
+    )
     clear_price_cache()  # a fresh instance finds the price by its lookup key
     assert invoke("createSubscriptionCheckout", {"planId": plan, **URLS}, b).status_code == 200
     [created] = stripe_server.form("/v1/prices")
@@ -39,8 +43,15 @@ def test_price_with_outdated_amount_is_replaced(stripe_server, make_user, invoke
 
     sdk = client()
     sdk.v1.products.create(params={"id": "sparkacademy_plan_monthly", "name": "old"})
-    old = sdk.v1.prices.create(params={"product": "sparkacademy_plan_monthly", "unit_amount": 1900, "currency": "usd",
-                                       "recurring": {"interval": "month"}, "lookup_key": "sparkacademy_plan_monthly_usd"})
+    old = sdk.v1.prices.create(
+        params={
+            "product": "sparkacademy_plan_monthly",
+            "unit_amount": 1900,
+            "currency": "usd",
+            "recurring": {"interval": "month"},
+            "lookup_key": "sparkacademy_plan_monthly_usd",
+        }
+    )
     _, token = make_user("student")
     assert invoke("createSubscriptionCheckout", {"planId": "plan_monthly", **URLS}, token).status_code == 200
     price_used = stripe_server.form("/v1/checkout/sessions")[0]["line_items[0][price]"]
@@ -79,7 +90,12 @@ def test_full_subscription_flow_then_second_checkout_is_409(stripe_server, make_
     assert resp.json["subscription_id"].startswith("sub_")
     [sub] = docs("Subscription")
     assert (sub["id"], sub["user_email"], sub["user_id"], sub["plan"], sub["status"]) == (
-        resp.json["subscription_id"], user["email"], user["id"], "monthly", "active")
+        resp.json["subscription_id"],
+        user["email"],
+        user["id"],
+        "monthly",
+        "active",
+    )
     assert sub["stripe_customer_id"].startswith("cus_") and sub["expires_at"] > sub["started_at"]
     # Verifying again, even seconds later, changes nothing.
     later = time.time() + 5
@@ -95,7 +111,9 @@ def test_full_subscription_flow_then_second_checkout_is_409(stripe_server, make_
     _, admin = make_user("admin")
     listed = invoke("listPaidUsers", {"page": 1, "limit": 10}, admin)
     assert listed.status_code == 200
-    assert [(u["email"], u["plan"], u["status"]) for u in listed.json["users"]] == [(user["email"], "monthly", "active")]
+    assert [(u["email"], u["plan"], u["status"]) for u in listed.json["users"]] == [
+        (user["email"], "monthly", "active")
+    ]
     assert (listed.json["total"], listed.json["pages"]) == (1, 1)
 
 
@@ -106,9 +124,15 @@ def test_verify_subscription_does_not_undo_a_newer_webhook_state(stripe_server, 
     session_id = invoke("createSubscriptionCheckout", {"planId": "plan_monthly", **URLS}, token).json["sessionId"]
     completed = stripe_server.complete(session_id)
     future = int(time.time()) + 60
-    sub_obj = {"id": completed["subscription"], "object": "subscription", "customer": completed["customer"], "status": "past_due",
-               "start_date": future - 100, "metadata": {"plan": "plan_monthly", "user_id": user["id"], "user_email": user["email"]},
-               "items": {"data": [{"current_period_end": future + 1000}]}}
+    sub_obj = {
+        "id": completed["subscription"],
+        "object": "subscription",
+        "customer": completed["customer"],
+        "status": "past_due",
+        "start_date": future - 100,
+        "metadata": {"plan": "plan_monthly", "user_id": user["id"], "user_email": user["email"]},
+        "items": {"data": [{"current_period_end": future + 1000}]},
+    }
     assert deliver(make_event("customer.subscription.updated", sub_obj, created=future)).json["outcome"] == "processed"
     resp = invoke("verifySubscriptionSession", {"sessionId": session_id}, token)
     assert resp.status_code == 200
@@ -147,11 +171,13 @@ def test_portal_rejects_bad_return_url_and_anonymous(stripe_server, make_user, i
     assert invoke("createPortalSession", {"returnUrl": "https://a.test/d"}).status_code == 401
 
 
-def test_cancellation_at_stripe_reaches_the_record_through_localstripes_webhook(stripe_server, make_user, invoke, live_gateway, stripe_webhook_url):
+def test_cancellation_at_stripe_reaches_the_record_through_localstripes_webhook(
+    stripe_server, make_user, invoke, live_gateway, stripe_webhook_url
+):
     from shared.stripe_client import client
     from tests.payments.conftest import wait_for
 
-    user, token = make_user("student")
+    _user, token = make_user("student")
     session_id = invoke("createSubscriptionCheckout", {"planId": "plan_monthly", **URLS}, token).json["sessionId"]
     sub_id = stripe_server.complete(session_id)["subscription"]
     assert invoke("verifySubscriptionSession", {"sessionId": session_id}, token).json["status"] == "active"

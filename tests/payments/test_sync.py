@@ -42,11 +42,17 @@ def test_sync_course_purchases_records_range_once(stripe_server, make_user, make
     first = invoke("syncCoursePurchases", {"startDate": "2026-01-01", "endDate": "2026-01-31"}, admin)
     assert first.status_code == 200, first.json
     assert first.json == {
-        "success": True, "purchases_synced": 3, "new_purchases": 3, "total_revenue": 100.0, "currency": "usd",
-        "revenue_by_currency": {"usd": 10000}, "new_enrollments": 4,
+        "success": True,
+        "purchases_synced": 3,
+        "new_purchases": 3,
+        "total_revenue": 100.0,
+        "currency": "usd",
+        "revenue_by_currency": {"usd": 10000},
+        "new_enrollments": 4,
     }
     assert sorted((e["student_email"], e["course_id"]) for e in docs("Enrollment")) == sorted(
-        [(user["email"], courses[i]["id"]) for i in (0, 1, 2)] + [(other["email"], courses[3]["id"])])
+        [(user["email"], courses[i]["id"]) for i in (0, 1, 2)] + [(other["email"], courses[3]["id"])]
+    )
     snapshot = {c: docs(c) for c in ("Enrollment", "Purchase")}
     second = invoke("syncCoursePurchases", {"startDate": "2026-01-01", "endDate": "2026-01-31"}, admin)
     assert second.json == {**first.json, "new_purchases": 0, "new_enrollments": 0}
@@ -58,10 +64,17 @@ def test_sync_course_purchases_records_range_once(stripe_server, make_user, make
 def test_sync_course_purchases_checks_input_and_role(stripe_server, make_user, invoke):
     _, student = make_user("student")
     _, admin = make_user("admin")
-    assert invoke("syncCoursePurchases", {"startDate": "2026-01-01", "endDate": "2026-01-31"}, student).status_code == 403
-    for bad in ({"startDate": "2026-02-01", "endDate": "2026-01-01"}, {"startDate": "2026-01-01"},
-                {"startDate": "01/01/2026", "endDate": "2026-01-31"}, {"startDate": 20260101, "endDate": "2026-01-31"},
-                {"startDate": "2024-01-01", "endDate": "2026-01-31"}, {"startDate": "2026-13-01", "endDate": "2026-12-31"}):
+    assert (
+        invoke("syncCoursePurchases", {"startDate": "2026-01-01", "endDate": "2026-01-31"}, student).status_code == 403
+    )
+    for bad in (
+        {"startDate": "2026-02-01", "endDate": "2026-01-01"},
+        {"startDate": "2026-01-01"},
+        {"startDate": "01/01/2026", "endDate": "2026-01-31"},
+        {"startDate": 20260101, "endDate": "2026-01-31"},
+        {"startDate": "2024-01-01", "endDate": "2026-01-31"},
+        {"startDate": "2026-13-01", "endDate": "2026-12-31"},
+    ):
         resp = invoke("syncCoursePurchases", bad, admin)
         assert resp.status_code == 400, bad
         assert resp.json["code"] == "INVALID_PARAMETERS"
@@ -76,7 +89,7 @@ def test_sync_stripe_subscriptions_upserts_and_counts(stripe_server, make_user, 
     monkeypatch.setattr(sync, "PAGE_SIZE", 1)
     users = [make_user("student") for _ in range(3)]
     subs = []
-    for user, token in users:
+    for _user, token in users:
         opened = invoke("createSubscriptionCheckout", {"planId": "plan_annual", **URLS}, token)
         assert opened.status_code == 200, opened.json
         session_id = opened.json["sessionId"]
@@ -85,14 +98,26 @@ def test_sync_stripe_subscriptions_upserts_and_counts(stripe_server, make_user, 
     sdk = client()
     sdk.v1.subscriptions.cancel(subs[2])
     outsider, _ = make_user("student")
-    customer = sdk.v1.customers.create(params={"email": outsider["email"], "payment_method": "pm_card_visa",
-                                               "invoice_settings": {"default_payment_method": "pm_card_visa"}})
+    customer = sdk.v1.customers.create(
+        params={
+            "email": outsider["email"],
+            "payment_method": "pm_card_visa",
+            "invoice_settings": {"default_payment_method": "pm_card_visa"},
+        }
+    )
     price = sdk.v1.prices.list(params={"lookup_keys": ["sparkacademy_plan_annual_usd"]}).data[0]
     sdk.v1.subscriptions.create(params={"customer": customer.id, "items": [{"plan": price.id}]})
     _, admin = make_user("admin")
     first = invoke("syncStripeSubscriptions", None, admin)
     assert first.status_code == 200, first.json
-    assert first.json == {"success": True, "active_subscriptions": 3, "cancelled": 1, "past_due": 0, "updated": 4, "skipped": 0}
+    assert first.json == {
+        "success": True,
+        "active_subscriptions": 3,
+        "cancelled": 1,
+        "past_due": 0,
+        "updated": 4,
+        "skipped": 0,
+    }
     stored = {s["id"]: s for s in docs("Subscription")}
     assert stored[subs[2]]["status"] == "canceled"
     assert {s["user_email"] for s in stored.values()} == {u["email"] for u, _ in users} | {outsider["email"]}

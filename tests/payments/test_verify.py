@@ -10,7 +10,10 @@ import pytest
 from entities.enrollment import enrollment_id
 from tests.payments.conftest import docs, make_event, sign
 
-URLS = {"successUrl": "https://sparkacademy.test/success?session_id={CHECKOUT_SESSION_ID}", "cancelUrl": "https://sparkacademy.test/courses"}
+URLS = {
+    "successUrl": "https://sparkacademy.test/success?session_id={CHECKOUT_SESSION_ID}",
+    "cancelUrl": "https://sparkacademy.test/courses",
+}
 
 
 def open_session(invoke: Any, token: str, course_ids: list[str]) -> str:
@@ -33,12 +36,21 @@ def test_verify_paid_session_enrolls_exactly_once(stripe_server, make_user, make
     assert first.json["success"] is True
     enrollment = first.json["enrollment"]
     assert (enrollment["id"], enrollment["course_id"], enrollment["student_email"], enrollment["status"]) == (
-        expected_id, course["id"], user["email"], "active")
+        expected_id,
+        course["id"],
+        user["email"],
+        "active",
+    )
     assert enrollment["enrolled_at"]
     assert first.json["purchase_id"] == f"pur_{session_id}"
     stored = docs("Enrollment")
     [purchase] = docs("Purchase")
-    assert (purchase["amount"], purchase["status"], purchase["user_id"], purchase["stripe_payment_intent_id"][:3]) == (4999, "paid", user["id"], "pi_")
+    assert (purchase["amount"], purchase["status"], purchase["user_id"], purchase["stripe_payment_intent_id"][:3]) == (
+        4999,
+        "paid",
+        user["id"],
+        "pi_",
+    )
     again = invoke("verifyStripeSession", {"sessionId": session_id}, token)
     assert again.status_code == 200
     assert again.json["enrollment"] == enrollment
@@ -54,8 +66,13 @@ def test_verify_course_checkout_bundle_shape(stripe_server, make_user, make_cour
     assert resp.status_code == 200, resp.json
     ids = [enrollment_id(c["id"], user["email"]) for c in courses]
     assert resp.json == {
-        "success": True, "course_id": courses[0]["id"], "student_email": user["email"], "enrollment_id": ids[0],
-        "course_ids": [c["id"] for c in courses], "enrollment_ids": ids, "purchase_id": f"pur_{session_id}",
+        "success": True,
+        "course_id": courses[0]["id"],
+        "student_email": user["email"],
+        "enrollment_id": ids[0],
+        "course_ids": [c["id"] for c in courses],
+        "enrollment_ids": ids,
+        "purchase_id": f"pur_{session_id}",
     }
     assert docs("Purchase")[0]["amount"] == 3000
 
@@ -107,7 +124,9 @@ def test_subscription_session_is_not_a_course_purchase(stripe_server, make_user,
     assert docs("Enrollment") == [] and docs("Purchase") == []
 
 
-def test_concurrent_verifies_and_webhook_create_one_enrollment(stripe_server, make_user, make_course, invoke, monkeypatch):
+def test_concurrent_verifies_and_webhook_create_one_enrollment(
+    stripe_server, make_user, make_course, invoke, monkeypatch
+):
     monkeypatch.setenv("RATE_LIMITS_ENABLED", "false")
     course = make_course()
     user, token = make_user("student")
@@ -123,8 +142,11 @@ def test_concurrent_verifies_and_webhook_create_one_enrollment(stripe_server, ma
 
         client = create_app().test_client()
         barrier.wait()
-        resp = client.post("/api/apps/sparkacademy/functions/verifyStripeSession", json={"sessionId": session_id},
-                           headers={"Authorization": f"Bearer {token}"})
+        resp = client.post(
+            "/api/apps/sparkacademy/functions/verifyStripeSession",
+            json={"sessionId": session_id},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         statuses.append(resp.status_code)
 
     def webhook() -> None:
@@ -166,10 +188,31 @@ def test_cancelled_enrollment_is_not_revived_by_a_repeat_verify(stripe_server, m
     [
         (500, {"type": "api_error", "message": "boom"}, 3, 502, "UPSTREAM_ERROR", True),
         (503, {"type": "api_error", "message": "down"}, 3, 502, "UPSTREAM_ERROR", True),
-        (429, {"type": "invalid_request_error", "code": "rate_limit", "message": "slow"}, 3, 503, "SERVICE_UNAVAILABLE", True),
+        (
+            429,
+            {"type": "invalid_request_error", "code": "rate_limit", "message": "slow"},
+            3,
+            503,
+            "SERVICE_UNAVAILABLE",
+            True,
+        ),
         # A rejected key is our misconfiguration: retrying will not help, and the key is never echoed.
-        (401, {"type": "invalid_request_error", "message": "Invalid API Key provided: sk_test_***"}, 1, 503, "CONFIGURATION_ERROR", False),
-        (402, {"type": "card_error", "code": "card_declined", "message": "Your card was declined."}, 1, 402, "PAYMENT_FAILED", False),
+        (
+            401,
+            {"type": "invalid_request_error", "message": "Invalid API Key provided: sk_test_***"},
+            1,
+            503,
+            "CONFIGURATION_ERROR",
+            False,
+        ),
+        (
+            402,
+            {"type": "card_error", "code": "card_declined", "message": "Your card was declined."},
+            1,
+            402,
+            "PAYMENT_FAILED",
+            False,
+        ),
     ],
 )
 def test_stripe_failures_answer_clear_errors_and_write_nothing(

@@ -45,7 +45,16 @@ def subscription_object(user: dict[str, Any], status: str = "active", **over: An
         "cancel_at_period_end": False,
         "canceled_at": None,
         "metadata": {"plan": "plan_monthly", "user_id": user["id"], "user_email": user["email"]},
-        "items": {"object": "list", "data": [{"id": "si_1", "current_period_end": 1769904000, "price": {"id": "price_1", "recurring": {"interval": "month"}}}]},
+        "items": {
+            "object": "list",
+            "data": [
+                {
+                    "id": "si_1",
+                    "current_period_end": 1769904000,
+                    "price": {"id": "price_1", "recurring": {"interval": "month"}},
+                }
+            ],
+        },
     }
     sub.update(over)
     return sub
@@ -63,7 +72,12 @@ def test_valid_checkout_completed_enrolls_buyer_and_records_event(stripe_server,
     assert (enrollment["status"], enrollment["source"], enrollment["student_id"]) == ("active", "purchase", user["id"])
     [purchase] = docs("Purchase")
     assert purchase["id"] == enrollment["purchase_id"] == f"pur_cs_test_{course['id'][-6:]}"
-    assert (purchase["amount"], purchase["currency"], purchase["status"], purchase["course_ids"]) == (4999, "usd", "paid", [course["id"]])
+    assert (purchase["amount"], purchase["currency"], purchase["status"], purchase["course_ids"]) == (
+        4999,
+        "usd",
+        "paid",
+        [course["id"]],
+    )
     [event] = docs("StripeEvent")
     assert (event["id"], event["type"], event["outcome"]) == ("evt_ok_1", "checkout.session.completed", "processed")
 
@@ -145,7 +159,11 @@ def test_ten_concurrent_deliveries_create_one_enrollment(stripe_server, make_use
 
         client = create_app().test_client()
         barrier.wait()
-        resp = client.post("/api/stripe-webhook", data=payload, headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+        resp = client.post(
+            "/api/stripe-webhook",
+            data=payload,
+            headers={"Stripe-Signature": header, "Content-Type": "application/json"},
+        )
         results.append((resp.status_code, resp.json.get("outcome")))
 
     threads = [threading.Thread(target=send) for _ in range(10)]
@@ -164,7 +182,10 @@ def test_distinct_events_for_one_payment_still_enroll_once(stripe_server, make_u
     user, _ = make_user("student")
     session = session_object([course["id"]], user)
     assert deliver(make_event("checkout.session.completed", session, event_id="evt_a")).json["outcome"] == "processed"
-    assert deliver(make_event("checkout.session.async_payment_succeeded", session, event_id="evt_b")).json["outcome"] == "processed"
+    assert (
+        deliver(make_event("checkout.session.async_payment_succeeded", session, event_id="evt_b")).json["outcome"]
+        == "processed"
+    )
     assert len(docs("Enrollment")) == 1 and len(docs("Purchase")) == 1
     assert sorted(e["outcome"] for e in docs("StripeEvent")) == ["already_fulfilled", "processed"]
 
@@ -178,7 +199,9 @@ def test_bundle_checkout_enrolls_every_course(stripe_server, make_user, make_cou
 
 def test_unpaid_checkout_completion_enrolls_nobody(stripe_server, make_user, make_course, deliver):
     user, _ = make_user("student")
-    payload = make_event("checkout.session.completed", session_object([make_course()["id"]], user, payment_status="unpaid"))
+    payload = make_event(
+        "checkout.session.completed", session_object([make_course()["id"]], user, payment_status="unpaid")
+    )
     resp = deliver(payload)
     assert (resp.status_code, resp.json["outcome"]) == (200, "recorded")
     assert docs("Enrollment") == [] and docs("Purchase") == []
@@ -204,9 +227,19 @@ def test_subscription_lifecycle_and_out_of_order_events(stripe_server, make_user
     t0 = int(time.time()) - 100
     created = deliver(make_event("customer.subscription.created", subscription_object(user, "incomplete"), created=t0))
     assert created.json["outcome"] == "processed"
-    assert deliver(make_event("customer.subscription.updated", subscription_object(user, "active"), created=t0 + 10)).json["outcome"] == "processed"
+    assert (
+        deliver(make_event("customer.subscription.updated", subscription_object(user, "active"), created=t0 + 10)).json[
+            "outcome"
+        ]
+        == "processed"
+    )
     [sub] = docs("Subscription")
-    assert (sub["id"], sub["status"], sub["plan"], sub["user_email"]) == ("sub_test_1", "active", "monthly", user["email"])
+    assert (sub["id"], sub["status"], sub["plan"], sub["user_email"]) == (
+        "sub_test_1",
+        "active",
+        "monthly",
+        user["email"],
+    )
     assert sub["expires_at"].startswith("2026-02-01") and sub["started_at"].startswith("2026-01-01")
     assert sub["stripe_state_at"] == t0 + 10
     # An update created before the stored state arrives late: ignored.
@@ -214,17 +247,35 @@ def test_subscription_lifecycle_and_out_of_order_events(stripe_server, make_user
     assert (late.status_code, late.json["outcome"]) == (200, "stale")
     assert docs("Subscription") == [sub]
     # A later failure, then a later payment.
-    assert deliver(make_event("invoice.payment_failed", {"id": "in_1", "object": "invoice", "subscription": "sub_test_1"}, created=t0 + 20)).json["outcome"] == "processed"
+    assert (
+        deliver(
+            make_event(
+                "invoice.payment_failed",
+                {"id": "in_1", "object": "invoice", "subscription": "sub_test_1"},
+                created=t0 + 20,
+            )
+        ).json["outcome"]
+        == "processed"
+    )
     assert docs("Subscription")[0]["status"] == "past_due"
-    paid = {"id": "in_2", "object": "invoice", "parent": {"subscription_details": {"subscription": "sub_test_1"}},
-            "lines": {"data": [{"period": {"start": 1769904000, "end": 1772323200}}]}}
+    paid = {
+        "id": "in_2",
+        "object": "invoice",
+        "parent": {"subscription_details": {"subscription": "sub_test_1"}},
+        "lines": {"data": [{"period": {"start": 1769904000, "end": 1772323200}}]},
+    }
     assert deliver(make_event("invoice.paid", paid, created=t0 + 30)).json["outcome"] == "processed"
     sub = docs("Subscription")[0]
     assert (sub["status"], sub["expires_at"][:10]) == ("active", "2026-03-01")
     # Cancellation, then an old 'active' update arriving after it: stays cancelled.
     deleted = subscription_object(user, "canceled", canceled_at=1770000000)
     assert deliver(make_event("customer.subscription.deleted", deleted, created=t0 + 40)).json["outcome"] == "processed"
-    assert deliver(make_event("customer.subscription.updated", subscription_object(user, "active"), created=t0 + 35)).json["outcome"] == "stale"
+    assert (
+        deliver(make_event("customer.subscription.updated", subscription_object(user, "active"), created=t0 + 35)).json[
+            "outcome"
+        ]
+        == "stale"
+    )
     sub = docs("Subscription")[0]
     assert sub["status"] == "canceled" and sub["canceled_at"].startswith("2026-02-02")
 
@@ -238,14 +289,27 @@ def test_invoice_for_unknown_subscription_is_ignored(stripe_server, deliver):
 def test_payment_intent_events_of_the_custom_flow(stripe_server, make_user, make_course, deliver):
     course = make_course()
     user, _ = make_user("student")
-    intent = {"id": "pi_custom_1", "object": "payment_intent", "amount": 4999, "currency": "usd", "customer": None,
-              "metadata": {"course_id": course["id"], "user_id": user["id"], "user_email": user["email"]},
-              "last_payment_error": {"message": "Your card was declined."}}
+    intent = {
+        "id": "pi_custom_1",
+        "object": "payment_intent",
+        "amount": 4999,
+        "currency": "usd",
+        "customer": None,
+        "metadata": {"course_id": course["id"], "user_id": user["id"], "user_email": user["email"]},
+        "last_payment_error": {"message": "Your card was declined."},
+    }
     assert deliver(make_event("payment_intent.payment_failed", intent)).json["outcome"] == "processed"
     [failed] = docs("Purchase")
-    assert (failed["id"], failed["status"], failed["failure_message"]) == ("pur_pi_custom_1", "failed", "Your card was declined.")
+    assert (failed["id"], failed["status"], failed["failure_message"]) == (
+        "pur_pi_custom_1",
+        "failed",
+        "Your card was declined.",
+    )
     assert docs("Enrollment") == []
-    assert deliver(make_event("payment_intent.succeeded", {**intent, "amount_received": 4999})).json["outcome"] == "processed"
+    assert (
+        deliver(make_event("payment_intent.succeeded", {**intent, "amount_received": 4999})).json["outcome"]
+        == "processed"
+    )
     [paid] = docs("Purchase")
     assert (paid["status"], paid["failure_message"]) == ("paid", None)
     [enrollment] = docs("Enrollment")
@@ -254,11 +318,15 @@ def test_payment_intent_events_of_the_custom_flow(stripe_server, make_user, make
     deliver(make_event("payment_intent.payment_failed", intent))
     assert docs("Purchase")[0]["status"] == "paid"
     # A PaymentIntent made by Checkout carries no course metadata: the session event does the work.
-    resp = deliver(make_event("payment_intent.succeeded", {"id": "pi_checkout", "object": "payment_intent", "metadata": {}}))
+    resp = deliver(
+        make_event("payment_intent.succeeded", {"id": "pi_checkout", "object": "payment_intent", "metadata": {}})
+    )
     assert resp.json["outcome"] == "recorded"
 
 
-def test_localstripe_delivers_signed_events_for_real_payments(stripe_server, make_user, make_course, live_gateway, stripe_webhook_url):
+def test_localstripe_delivers_signed_events_for_real_payments(
+    stripe_server, make_user, make_course, live_gateway, stripe_webhook_url
+):
     """End to end with Stripe's own signing: localstripe posts to the running gateway."""
     import stripe
 
@@ -268,10 +336,16 @@ def test_localstripe_delivers_signed_events_for_real_payments(stripe_server, mak
     user, _ = make_user("student")
     sdk = client()
     customer = sdk.v1.customers.create(params={"email": user["email"]})
-    intent = sdk.v1.payment_intents.create(params={
-        "amount": 4999, "currency": "usd", "customer": customer.id, "payment_method": "pm_card_visa", "confirm": True,
-        "metadata": {"course_id": course["id"], "user_id": user["id"], "user_email": user["email"]},
-    })
+    intent = sdk.v1.payment_intents.create(
+        params={
+            "amount": 4999,
+            "currency": "usd",
+            "customer": customer.id,
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            "metadata": {"course_id": course["id"], "user_id": user["id"], "user_email": user["email"]},
+        }
+    )
     assert intent.status == "succeeded"
     enrollments = wait_for(lambda: docs("Enrollment"))
     assert [e["course_id"] for e in enrollments] == [course["id"]]
@@ -279,10 +353,16 @@ def test_localstripe_delivers_signed_events_for_real_payments(stripe_server, mak
     # A declined card: localstripe sends payment_intent.payment_failed.
     other = make_course()
     with pytest.raises(stripe.CardError):
-        sdk.v1.payment_intents.create(params={
-            "amount": 1000, "currency": "usd", "customer": customer.id, "payment_method": "pm_card_chargeCustomerFail",
-            "confirm": True, "metadata": {"course_id": other["id"], "user_id": user["id"], "user_email": user["email"]},
-        })
+        sdk.v1.payment_intents.create(
+            params={
+                "amount": 1000,
+                "currency": "usd",
+                "customer": customer.id,
+                "payment_method": "pm_card_chargeCustomerFail",
+                "confirm": True,
+                "metadata": {"course_id": other["id"], "user_id": user["id"], "user_email": user["email"]},
+            }
+        )
     failed = wait_for(lambda: [p for p in docs("Purchase") if p["status"] == "failed"])
     assert failed[0]["course_ids"] == [other["id"]]
     assert len(docs("Enrollment")) == 1

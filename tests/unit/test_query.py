@@ -9,8 +9,15 @@ import pytest
 from entities.query import matches, parse, parse_sort, pushdown, sort_key
 from shared.errors import UnsupportedQueryError
 
-DOC: dict[str, Any] = {"id": "a", "price": 49.99, "title": "React", "level": None, "tags": ["x"], "is_published": True,
-                       "meta": {"rating": 4}}
+DOC: dict[str, Any] = {
+    "id": "a",
+    "price": 49.99,
+    "title": "React",
+    "level": None,
+    "tags": ["x"],
+    "is_published": True,
+    "meta": {"rating": 4},
+}
 
 
 @pytest.mark.parametrize(
