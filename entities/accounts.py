@@ -21,7 +21,7 @@ from entities import store
 from shared import auth, config, logging
 from shared.auth import Caller, Role
 from shared.errors import ConflictError, ForbiddenError, InvalidCredentialsError, InvalidInputError
-from shared.firestore import client, io, new_id, now_iso
+from shared.firestore import LOCK_WAIT_SECONDS, client, io, new_id, now_iso, run_transaction
 
 EMAILS = "_user_emails"
 CREDENTIALS = "_credentials"
@@ -226,20 +226,16 @@ def request_reset(body: ResetRequest) -> dict[str, Any]:
 
 
 def reset_password(body: ResetPassword) -> dict[str, Any]:
-    from google.cloud import firestore
+    ref = client().collection(RESETS).document(_digest(body.reset_token))
 
-    db = client()
-    ref = db.collection(RESETS).document(_digest(body.reset_token))
-
-    @firestore.transactional
     def consume(transaction: Any) -> str:
-        snapshot = ref.get(transaction=transaction)
+        snapshot = ref.get(transaction=transaction, timeout=LOCK_WAIT_SECONDS)
         if not snapshot.exists or snapshot.to_dict()["expires_at"] < time.time():
             raise InvalidInputError("Reset token is invalid or has expired")
         transaction.delete(ref)
         return str(snapshot.to_dict()["user_id"])
 
-    user_id = consume(db.transaction())
+    user_id = run_transaction(consume)
     _set_password(user_id, body.new_password)
     return {"success": True}
 

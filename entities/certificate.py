@@ -23,7 +23,7 @@ from pydantic import Field
 from entities.base import EntityModel, EntityType, Policy, require_signed_in
 from shared.auth import Caller, Role
 from shared.errors import ConflictError, ForbiddenError, NotFoundError
-from shared.firestore import client, io, now_iso
+from shared.firestore import LOCK_WAIT_SECONDS, client, io, now_iso, run_transaction
 
 COLLECTION = "Certificate"
 CODES = "_certificate_codes"
@@ -99,16 +99,13 @@ def issue(doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     exists (a concurrent or earlier issue), that one is returned with created=False.
     Raises CodeTaken when the drawn code belongs to another certificate.
     """
-    from google.cloud import firestore
-
     db = client()
     cert_ref = db.collection(COLLECTION).document(doc["id"])
     code_ref = db.collection(CODES).document(doc["verification_code"])
 
-    @firestore.transactional
     def apply(transaction: Any) -> tuple[dict[str, Any], bool]:
-        existing = cert_ref.get(transaction=transaction)
-        taken = code_ref.get(transaction=transaction)
+        existing = cert_ref.get(transaction=transaction, timeout=LOCK_WAIT_SECONDS)
+        taken = code_ref.get(transaction=transaction, timeout=LOCK_WAIT_SECONDS)
         if existing.exists:
             return existing.to_dict(), False
         if taken.exists:
@@ -117,20 +114,20 @@ def issue(doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         transaction.create(code_ref, {"certificate_id": doc["id"], "created_date": doc["created_date"]})
         return doc, True
 
-    result: tuple[dict[str, Any], bool] = apply(db.transaction())
-    return result
+    def issued_by_a_contender() -> tuple[dict[str, Any], bool] | None:
+        snapshot = cert_ref.get(**io())
+        return (snapshot.to_dict(), False) if snapshot.exists else None
+
+    return run_transaction(apply, settled=issued_by_a_contender)
 
 
 def revoke(cert_id: str, *, reason: str, by: str | None) -> dict[str, Any]:
     """Mark a certificate revoked (once: revoking again is a 409 that keeps the first reason)."""
-    from google.cloud import firestore
-
     db = client()
     ref = db.collection(COLLECTION).document(cert_id)
 
-    @firestore.transactional
     def apply(transaction: Any) -> dict[str, Any]:
-        snapshot = ref.get(transaction=transaction)
+        snapshot = ref.get(transaction=transaction, timeout=LOCK_WAIT_SECONDS)
         if not snapshot.exists:
             raise NotFoundError(f"Certificate {cert_id} not found", details={"entity": "Certificate", "id": cert_id})
         current = snapshot.to_dict()
@@ -157,8 +154,7 @@ def revoke(cert_id: str, *, reason: str, by: str | None) -> dict[str, Any]:
         transaction.set(ref, updated)
         return updated
 
-    result: dict[str, Any] = apply(db.transaction())
-    return result
+    return run_transaction(apply)
 
 
 class CertificatePolicy(Policy):

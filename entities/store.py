@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from entities.base import BUILTIN_FIELDS, EntityType, check_id
 from entities.query import Logic, Sort, matches, parse, parse_sort, pushdown, sort_key
 from shared.errors import ConflictError, InvalidInputError, NotFoundError
-from shared.firestore import client, io, new_id, now_iso
+from shared.firestore import LOCK_WAIT_SECONDS, client, io, new_id, now_iso, run_transaction
 
 if TYPE_CHECKING:
     from google.cloud.firestore import CollectionReference, Query
@@ -129,22 +129,17 @@ def merged(name: str, existing: dict[str, Any], changes: dict[str, Any]) -> dict
 
 def update(name: str, entity_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Read, merge, validate and write in one transaction, so concurrent updates never interleave."""
-    from google.cloud import firestore
-
     ref = collection(name).document(check_id(entity_id))
-    db = client()
 
-    @firestore.transactional
     def apply(transaction: Any) -> dict[str, Any]:
-        snapshot = ref.get(transaction=transaction)
+        snapshot = ref.get(transaction=transaction, timeout=LOCK_WAIT_SECONDS)
         if not snapshot.exists:
             raise NotFoundError(f"{name} {entity_id} not found", details={"entity": name, "id": entity_id})
         doc = merged(name, snapshot.to_dict(), changes)
         transaction.set(ref, doc)
         return doc
 
-    result: dict[str, Any] = apply(db.transaction())
-    return result
+    return run_transaction(apply)
 
 
 def delete(name: str, entity_id: str) -> None:

@@ -6,12 +6,16 @@ emulator in development and tests.
 
 from __future__ import annotations
 
+import random
 import secrets
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared import config
+from shared.errors import ServiceUnavailableError
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -20,7 +24,16 @@ if TYPE_CHECKING:
 # default retry policy would otherwise keep an unreachable database waiting for minutes.
 TIMEOUT_SECONDS = 10.0
 
+# Contenders for the same documents. Firestore's own retries are immediate, so a burst
+# of them can keep aborting each other: rounds with jittered backoff separate them, and
+# a read in a transaction waits at most LOCK_WAIT_SECONDS for another's locks.
+TRANSACTION_ATTEMPTS = 5
+TRANSACTION_ROUNDS = 8
+LOCK_WAIT_SECONDS = 2.0
+
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
@@ -60,3 +73,29 @@ def is_storage_failure(exc: BaseException) -> bool:
 
 def _is_client_fault(exc: BaseException) -> bool:
     return type(exc).__name__ in {"InvalidArgument", "FailedPrecondition", "NotFound", "AlreadyExists"}
+
+
+def run_transaction(fn: Callable[[Any], T], settled: Callable[[], T | None] | None = None) -> T:
+    """Run `fn(transaction)` and commit, retrying contention; a retryable 503 when it gives up.
+
+    `settled`, when given, is a plain read (it takes no transaction locks) asked
+    before each retry: an answer other than None means a contender has done the
+    work, and is returned as it is.
+    """
+    from google.api_core.exceptions import Aborted, DeadlineExceeded
+    from google.cloud import firestore
+
+    for round_ in range(TRANSACTION_ROUNDS):
+        if round_ and settled is not None and (answer := settled()) is not None:
+            return answer
+        try:
+            result: T = firestore.transactional(fn)(client().transaction(max_attempts=TRANSACTION_ATTEMPTS))
+            return result
+        except (Aborted, DeadlineExceeded, ValueError) as exc:
+            # The library reports exhausted attempts as a bare ValueError; anything else is not ours to retry.
+            if isinstance(exc, ValueError) and not str(exc).startswith("Failed to commit transaction"):
+                raise
+            if round_ == TRANSACTION_ROUNDS - 1:
+                raise ServiceUnavailableError("Too many concurrent updates; retry shortly") from exc
+            time.sleep(random.uniform(0.01, min(1.0, 0.05 * 2**round_)))
+    raise AssertionError("unreachable")

@@ -12,15 +12,12 @@ def upsert(
     record_id: str, new: dict[str, Any], change: Callable[[dict[str, Any]], dict[str, Any]], *, by: str | None
 ) -> dict[str, Any]:
     """Create the record from `new`, or apply `change(existing)` to the one already there."""
-    from google.cloud import firestore
-
-    from shared.firestore import client
+    from shared.firestore import LOCK_WAIT_SECONDS, run_transaction
 
     ref = store.collection("Progress").document(record_id)
 
-    @firestore.transactional
     def apply(transaction: Any) -> dict[str, Any]:
-        snapshot = ref.get(transaction=transaction)
+        snapshot = ref.get(transaction=transaction, timeout=LOCK_WAIT_SECONDS)
         if snapshot.exists:
             doc = store.merged("Progress", snapshot.to_dict(), change(snapshot.to_dict()))
         else:
@@ -28,8 +25,7 @@ def upsert(
         transaction.set(ref, doc)
         return doc
 
-    result: dict[str, Any] = apply(client().transaction())
-    return result
+    return run_transaction(apply)
 
 
 def enrollment_summary(enrollment: dict[str, Any]) -> dict[str, Any]:

@@ -11,8 +11,6 @@ winner's writes and does nothing.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,16 +19,8 @@ from typing import Any
 from entities import store
 from entities.enrollment import enrollment_id
 from entities.purchase import purchase_id
-from shared.errors import ServiceUnavailableError
-from shared.firestore import client, io, now_iso
+from shared.firestore import LOCK_WAIT_SECONDS, io, now_iso, run_transaction
 
-# Concurrent deliveries of one event contend on the same documents. Firestore's own
-# retries are immediate, so a burst of contenders can keep aborting each other; we
-# add rounds with jittered backoff between them. Each retry re-reads and usually
-# finds the work done.
-TRANSACTION_ATTEMPTS = 5
-LOCK_WAIT_SECONDS = 5.0
-TRANSACTION_ROUNDS = 8
 OWNED_STATUSES = ("active", "completed")
 CHECKOUT_KIND_COURSES = "course_purchase"
 CHECKOUT_KIND_SUBSCRIPTION = "subscription"
@@ -122,31 +112,6 @@ def iso_from_unix(ts: int | None) -> str | None:
 # --- transactions -----------------------------------------------------------------
 
 
-def _transactional(fn: Any, settled: Callable[[], Any] | None = None) -> Any:
-    """Run `fn(transaction)` to commit, retrying contention with jittered backoff.
-
-    `settled`, when given, is a plain read (it takes no transaction locks) asked
-    before each retry: an answer other than None means a contender has done the
-    work, and is returned as it is.
-    """
-    from google.api_core.exceptions import Aborted, DeadlineExceeded
-    from google.cloud import firestore
-
-    for round_ in range(TRANSACTION_ROUNDS):
-        if round_ and settled is not None and (answer := settled()) is not None:
-            return answer
-        try:
-            return firestore.transactional(fn)(client().transaction(max_attempts=TRANSACTION_ATTEMPTS))
-        except (Aborted, DeadlineExceeded, ValueError) as exc:
-            # The library reports exhausted attempts as a bare ValueError; anything else is not ours to retry.
-            if isinstance(exc, ValueError) and not str(exc).startswith("Failed to commit transaction"):
-                raise
-            if round_ == TRANSACTION_ROUNDS - 1:
-                raise ServiceUnavailableError("Too many concurrent updates; retry shortly") from exc
-            time.sleep(random.uniform(0.01, min(1.0, 0.05 * 2**round_)))
-    raise AssertionError("unreachable")
-
-
 def _event_doc(event: EventRef, outcome: str, object_id: str | None, detail: str | None = None) -> dict[str, Any]:
     return store.record(
         "StripeEvent",
@@ -173,13 +138,11 @@ def record_event_only(event: EventRef, outcome: str, object_id: str | None, deta
         tx.create(ref, _event_doc(event, outcome, object_id, detail))
         return True
 
-    result: bool = _transactional(run)
+    result: bool = run_transaction(run)
     return result
 
 
 def _snapshots(tx: Any, refs: list[Any]) -> dict[str, Any]:
-    # Bounded: a read in a transaction waits for other transactions' locks, and an
-    # unbounded wait would outlast the caller; a timeout is retried as contention.
     return {snap.reference.path: snap for snap in tx.get_all(refs, timeout=LOCK_WAIT_SECONDS)}
 
 
@@ -253,7 +216,7 @@ def fulfil_payment(payment: Payment, event: EventRef | None = None) -> Fulfilmen
             tx.create(event_ref, _event_doc(event, outcome, payment.stripe_id))
         return result
 
-    outcome: Fulfilment = _transactional(run, settled=_duplicate_check(event_ref))
+    outcome: Fulfilment = run_transaction(run, settled=_duplicate_check(event_ref))
     return outcome
 
 
@@ -303,7 +266,7 @@ def record_failed_payment(payment: Payment, event: EventRef | None = None) -> Fu
             )
         return result
 
-    outcome: Fulfilment = _transactional(run, settled=_duplicate_check(event_ref))
+    outcome: Fulfilment = run_transaction(run, settled=_duplicate_check(event_ref))
     return outcome
 
 
@@ -406,7 +369,7 @@ def apply_subscription(
             tx.create(event_ref, _event_doc(event, outcome, state.stripe_subscription_id))
         return result
 
-    outcome: SubscriptionResult = _transactional(run, settled=_duplicate_check(event_ref, SubscriptionResult))
+    outcome: SubscriptionResult = run_transaction(run, settled=_duplicate_check(event_ref, SubscriptionResult))
     return outcome
 
 
