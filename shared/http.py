@@ -314,9 +314,12 @@ def to_json(body: Any) -> str:
 
 
 def cors_headers(req: flask.Request | None) -> dict[str, str]:
+    """Browsers send Origin on every cross-origin call; other clients get no CORS headers."""
     origin = req.headers.get("Origin") if req is not None else None
+    if not origin:
+        return {"Vary": "Origin"}
     return {
-        "Access-Control-Allow-Origin": origin or "*",
+        "Access-Control-Allow-Origin": origin,
         "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
         "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
         "Access-Control-Expose-Headers": CORS_EXPOSE_HEADERS,
@@ -332,7 +335,5 @@ def _response(reply: Reply, req: flask.Request | None) -> flask.Response:
         body: str | bytes = to_json(reply.body)
     else:
         body = reply.body if isinstance(reply.body, str | bytes) else str(reply.body)
-    resp = flask.Response(body, status=reply.status, content_type=reply.content_type)
-    for key, value in {**cors_headers(req), **reply.headers}.items():
-        resp.headers[key] = value
-    return resp
+    headers = {**cors_headers(req), **reply.headers}
+    return flask.Response(body, status=reply.status, content_type=reply.content_type, headers=list(headers.items()))

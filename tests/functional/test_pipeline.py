@@ -178,6 +178,16 @@ def test_cors_preflight_allows_the_sdk_headers(gateway: Any) -> None:
         assert header in allowed
 
 
+def test_browser_calls_get_cors_headers_and_other_clients_none(gateway: Any, admin_token: str) -> None:
+    from_browser = gateway.post(INVOKE, json={}, headers={**bearer(admin_token), "Origin": "https://app.example.test"})
+    assert from_browser.headers["Access-Control-Allow-Origin"] == "https://app.example.test"
+    assert "X-RateLimit-Remaining" in from_browser.headers["Access-Control-Expose-Headers"]
+    from_server = gateway.post(INVOKE, json={}, headers=bearer(admin_token))
+    assert from_server.status_code == 200
+    assert "Access-Control-Allow-Origin" not in from_server.headers
+    assert from_server.headers["Vary"] == "Origin"
+
+
 def test_unexpected_errors_are_500_without_internals(gateway: Any, admin_token: str, mocker: Any, capsys: Any) -> None:
     mocker.patch("entities.store.count", side_effect=KeyError("secret internal detail"))
     body = _envelope(gateway.post(INVOKE, json={}, headers=bearer(admin_token)), 500, "INTERNAL_ERROR")
