@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.payments.catalog import customer_id_for, plan_for_checkout, plan_price_id, refuse_second_subscription
+from functions.payments.catalog import plan_for_checkout, plan_price_id, refuse_second_subscription
+from functions.payments.checkout import buyer_metadata, open_session
 from functions.payments.fulfilment import CHECKOUT_KIND_SUBSCRIPTION
 from functions.payments.models import CreateSubscriptionCheckoutRequest
 from shared import config
 from shared.auth import Caller
 from shared.http import endpoint
-from shared.stripe_client import client, stripe_call
 
 
 @endpoint(
@@ -29,25 +29,14 @@ def create_subscription_checkout(body: CreateSubscriptionCheckoutRequest, caller
     plan = plan_for_checkout(body.planId)
     refuse_second_subscription(caller)
     price_id = plan_price_id(plan)
-    metadata = {
-        "kind": CHECKOUT_KIND_SUBSCRIPTION,
-        "plan": plan.id,
-        "user_id": caller.user_id or "",
-        "user_email": caller.email or "",
-    }
-    customer = customer_id_for(caller)
-    with stripe_call("creating the checkout session"):
-        session = client().v1.checkout.sessions.create(
-            params={
-                "mode": "subscription",
-                "customer": customer,
-                "client_reference_id": caller.user_id or None,
-                "line_items": [{"price": price_id, "quantity": 1}],
-                "success_url": body.successUrl,
-                "cancel_url": body.cancelUrl,
-                "metadata": metadata,
-                # The subscription carries who it belongs to, for its own webhook events.
-                "subscription_data": {"metadata": metadata},
-            }
-        )
+    metadata = buyer_metadata(caller, CHECKOUT_KIND_SUBSCRIPTION, plan=plan.id)
+    session = open_session(
+        caller,
+        mode="subscription",
+        line_items=[{"price": price_id, "quantity": 1}],
+        urls=(body.successUrl, body.cancelUrl),
+        metadata=metadata,
+        # The subscription carries who it belongs to, for its own webhook events.
+        subscription_data={"metadata": metadata},
+    )
     return {"sessionId": session.id, "url": session.url, "plan": plan.name}
