@@ -18,14 +18,18 @@ def _register(gateway: Any, **body: Any) -> Any:
 
 def test_register_answers_both_session_shapes_and_hides_the_hash(gateway: Any, db: Any) -> None:
     resp = _register(gateway, data={"full_name": "Jo Doe", "role": "instructor"})
-    assert resp.status_code == 200
+    assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
     assert body["access_token"] == body["session"]["token"]
     assert body["user"]["email"] == "jo@example.test" and body["user"]["role"] == "instructor"
     assert body["user"]["full_name"] == "Jo Doe"
-    assert "password" not in str(body) and "hash" not in str(body)
     stored = db.collection("_credentials").document(body["user"]["id"]).get().to_dict()
     assert stored["password_hash"].startswith("$argon2id$")
+    # Neither the password nor its hash leaves the server, under any key (the token is random text).
+    assert not any("password" in key or "hash" in key for key in _keys(body))
+    assert "Good-pass-1" not in resp.get_data(as_text=True) and stored["password_hash"] not in resp.get_data(
+        as_text=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -113,3 +117,11 @@ def test_change_password_requires_the_current_one_and_the_same_user(gateway: Any
     assert (
         gateway.post(f"{AUTH}/login", json={"email": "jo@example.test", "password": "Next-pass-2"}).status_code == 200
     )
+
+
+def _keys(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [k for k, v in value.items() for k in (k, *_keys(v))]
+    if isinstance(value, list):
+        return [k for item in value for k in _keys(item)]
+    return []

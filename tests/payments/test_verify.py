@@ -135,12 +135,13 @@ def test_concurrent_verifies_and_webhook_create_one_enrollment(
     payload = make_event("checkout.session.completed", session, event_id="evt_race")
     header = sign(payload)
     statuses: list[int] = []
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(8, timeout=30)  # a thread that fails must not leave the others waiting
+    from emulator.gateway import create_app
+
+    app = create_app()
 
     def verify() -> None:
-        from emulator.gateway import create_app
-
-        client = create_app().test_client()
+        client = app.test_client()
         barrier.wait()
         resp = client.post(
             "/api/apps/sparkacademy/functions/verifyStripeSession",
@@ -150,9 +151,7 @@ def test_concurrent_verifies_and_webhook_create_one_enrollment(
         statuses.append(resp.status_code)
 
     def webhook() -> None:
-        from emulator.gateway import create_app
-
-        client = create_app().test_client()
+        client = app.test_client()
         barrier.wait()
         resp = client.post("/api/stripe-webhook", data=payload, headers={"Stripe-Signature": header})
         statuses.append(resp.status_code)

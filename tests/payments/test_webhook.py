@@ -152,12 +152,12 @@ def test_ten_concurrent_deliveries_create_one_enrollment(stripe_server, make_use
     payload = make_event("checkout.session.completed", session_object([course["id"]], user), event_id="evt_storm")
     header = sign(payload)
     results: list[Any] = []
-    barrier = threading.Barrier(10)
+    barrier = threading.Barrier(10, timeout=30)  # a thread that fails must not leave the others waiting
+    from emulator.gateway import create_app
 
-    def send() -> None:
-        from emulator.gateway import create_app
+    clients = [create_app().test_client() for _ in range(10)]
 
-        client = create_app().test_client()
+    def send(client: Any) -> None:
         barrier.wait()
         resp = client.post(
             "/api/stripe-webhook",
@@ -166,7 +166,7 @@ def test_ten_concurrent_deliveries_create_one_enrollment(stripe_server, make_use
         )
         results.append((resp.status_code, resp.json.get("outcome")))
 
-    threads = [threading.Thread(target=send) for _ in range(10)]
+    threads = [threading.Thread(target=send, args=(client,)) for client in clients]
     for t in threads:
         t.start()
     for t in threads:
