@@ -94,15 +94,13 @@ def _subscription_outcome(result: SubscriptionResult) -> str:
 def _checkout_completed(event: EventRef, session: dict[str, Any]) -> str:
     if session.get("payment_status") not in ("paid", "no_payment_required"):
         # Delayed payment methods: checkout.session.async_payment_succeeded follows.
-        return "recorded" if record_event_only(event, "ignored", session.get("id"), "unpaid") else "duplicate"
+        return _ignore(event, session.get("id"), "unpaid")
     metadata = session.get("metadata") or {}
     if session.get("mode") == "subscription" and metadata.get("kind") == CHECKOUT_KIND_SUBSCRIPTION:
         sub_id = session.get("subscription")
         sub_id = sub_id.get("id") if isinstance(sub_id, dict) else sub_id
         if not sub_id:
-            return (
-                "recorded" if record_event_only(event, "ignored", session.get("id"), "no subscription") else "duplicate"
-            )
+            return _ignore(event, session.get("id"), "no subscription")
         state = SubscriptionState(
             stripe_subscription_id=str(sub_id),
             status="active",
@@ -114,11 +112,7 @@ def _checkout_completed(event: EventRef, session: dict[str, Any]) -> str:
         return _subscription_outcome(apply_subscription(state, as_of=event.created, event=event))
     payment = _read(payment_from_session, session)
     if payment is None:
-        return (
-            "recorded"
-            if record_event_only(event, "ignored", session.get("id"), "not a course checkout")
-            else "duplicate"
-        )
+        return _ignore(event, session.get("id"), "not a course checkout")
     result = fulfil_payment(payment, event)
     return "duplicate" if result.duplicate_event else "processed"
 
@@ -132,11 +126,7 @@ def _invoice(status: str) -> Callable[[EventRef, dict[str, Any]], str]:
     def handle(event: EventRef, invoice: dict[str, Any]) -> str:
         sub_id = _read(invoice_subscription_id, invoice)
         if not sub_id:
-            return (
-                "recorded"
-                if record_event_only(event, "ignored", invoice.get("id"), "not a subscription invoice")
-                else "duplicate"
-            )
+            return _ignore(event, invoice.get("id"), "not a subscription invoice")
         state = SubscriptionState(
             stripe_subscription_id=sub_id,
             status=status,
@@ -150,18 +140,14 @@ def _invoice(status: str) -> Callable[[EventRef, dict[str, Any]], str]:
 def _intent_succeeded(event: EventRef, intent: dict[str, Any]) -> str:
     payment = _read(payment_from_intent, intent)
     if payment is None:  # Checkout's own PaymentIntents: the session event does the work
-        return (
-            "recorded" if record_event_only(event, "ignored", intent.get("id"), "no course metadata") else "duplicate"
-        )
+        return _ignore(event, intent.get("id"), "no course metadata")
     return "duplicate" if fulfil_payment(payment, event).duplicate_event else "processed"
 
 
 def _intent_failed(event: EventRef, intent: dict[str, Any]) -> str:
     payment = _read(payment_from_intent, intent)
     if payment is None:
-        return (
-            "recorded" if record_event_only(event, "ignored", intent.get("id"), "no course metadata") else "duplicate"
-        )
+        return _ignore(event, intent.get("id"), "no course metadata")
     return "duplicate" if record_failed_payment(payment, event).duplicate_event else "processed"
 
 
@@ -187,9 +173,7 @@ def stripe_webhook(request: flask.Request) -> Reply:
     handler = HANDLERS.get(event.type)
     with _one_delivery_at_a_time(event.id):
         if handler is None:
-            outcome = (
-                "recorded" if record_event_only(event, "ignored", obj.get("id"), "unhandled type") else "duplicate"
-            )
+            outcome = _ignore(event, obj.get("id"), "unhandled type")
             logging.info("stripe event not handled", event_id=event.id, event_type=event.type, outcome=outcome)
             return Reply({"received": True, "event_id": event.id, "handled": False})
         try:
@@ -198,9 +182,14 @@ def stripe_webhook(request: flask.Request) -> Reply:
             # Signed by Stripe but not in a shape we can use: retrying would not help, so
             # it is recorded and acknowledged, and the log says why.
             logging.warning("stripe event malformed", event_id=event.id, event_type=event.type, error=str(exc))
-            outcome = "recorded" if record_event_only(event, "ignored", None, "malformed object") else "duplicate"
+            outcome = _ignore(event, None, "malformed object")
     logging.info("stripe event", event_id=event.id, event_type=event.type, outcome=outcome)
     return Reply({"received": True, "event_id": event.id, "outcome": outcome})
+
+
+def _ignore(event: EventRef, object_id: str | None, why: str) -> str:
+    """Record an event we do not act on; "duplicate" when it was recorded before."""
+    return "recorded" if record_event_only(event, "ignored", object_id, why) else "duplicate"
 
 
 _deliveries_guard = threading.Lock()
