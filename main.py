@@ -1,25 +1,37 @@
-"""Cloud Functions entry module: `--entry-point=<documentedName>` resolves here.
+"""Cloud Functions entry module.
 
-Targets are looked up lazily (PEP 562), so each deployed function imports only
-its own module and what that module needs.
+`--entry-point=api` serves the whole Base44 API (`shared.router.dispatch`);
+`--entry-point=<documentedName>` serves one documented function. Targets are
+looked up lazily (PEP 562), so a deployed function imports only its own module
+and what that module needs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from functions.registry import FUNCTIONS, load
+from shared import router
+from shared.errors import NotFoundError
 from shared.http import report_missing_settings
+
+if TYPE_CHECKING:
+    import flask
+
+
+def api(request: flask.Request) -> flask.Response:
+    """Every route of the Base44 API: entities, auth, functions, webhook, verification, downloads."""
+    return router.dispatch(request)
 
 
 def __getattr__(name: str) -> Callable[..., Any]:
-    if name in FUNCTIONS:
-        target = load(name)
-        report_missing_settings(target)  # functions-framework resolves its target once, at start
-        return target
-    raise AttributeError(name)
+    try:
+        target = router.load_function(name)
+    except NotFoundError as exc:  # what functions-framework expects for an unknown target
+        raise AttributeError(name) from exc
+    report_missing_settings(target)  # functions-framework resolves its target once, at start
+    return target
 
 
 def __dir__() -> list[str]:
-    return sorted(FUNCTIONS)
+    return ["api", *router.function_names()]

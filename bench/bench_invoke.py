@@ -1,15 +1,20 @@
-"""Overhead of an authenticated invoke through the gateway, as a ratio to a raw read.
+"""What the request path costs, on real routes, as ratios to baselines taken in the same run.
 
-The function under test reads one Course. Baselines, measured in the same run:
-the same read with the raw Firestore client, and the same read behind a bare
-Flask route (what functions-framework itself serves) with no pipeline.
+Two real entry points are timed through the router (`shared.router.dispatch`,
+what the `api` service and the emulator run):
+- an entity read: `GET /api/apps/{appId}/entities/Course/{id}` as a student;
+- a documented function: `POST /api/apps/{appId}/functions/listPaidUsers` as an admin.
 
-Calls go over one kept-alive HTTP/1.1 connection (the standard library client,
-so the client's own cost stays small). The documented entity limit applies
-(100 a minute per user); the calls rotate over enough users that none is refused,
-each making about 40 calls in its minute: a busy user, whose calls are mostly
-admitted from a lease. A user's first call in a window pays the full commit,
-reported among the stages.
+Baselines, interleaved with them:
+- the same Firestore work with the raw client, in process;
+- a bare Flask route doing that work (what functions-framework itself serves);
+- the same pipeline without the router: `serve()` behind a plain Flask route for the
+  entity read, and the function's own Cloud Functions target for the function.
+
+Calls go over one kept-alive HTTP/1.1 connection (the standard library client, so
+the client's own cost stays small). Rate limits stay on: the callers rotate over
+enough users that none is refused, so a call is mostly admitted from a lease; a
+user's first call in a window pays the full commit (see the stages).
 """
 
 from __future__ import annotations
@@ -21,81 +26,102 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict
-
 from bench.common import environment, interleaved_medians, machine, median_ms, serve
 
 ROUNDS = 300
-WARMUP = 500
-USERS = 20
+WARMUP = 300
+STUDENTS = 40  # the entity limit is 100 a minute per user
+ADMINS = 150  # listPaidUsers is limited to 10 a minute per user
 
 
-class ReadCourseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    courseId: str
+def _tokens(role: str, count: int) -> itertools.cycle[dict[str, str]]:
+    from entities import accounts
+    from shared.auth import Role
+
+    users = [
+        accounts.create_user(
+            email=f"bench-{role}{i}@example.test", password=None, full_name="B", role=Role(role), created_by=None
+        )
+        for i in range(count)
+    ]
+    return itertools.cycle([{"Authorization": f"Bearer {accounts.session_for(u)['access_token']}"} for u in users])
 
 
-def _read_course_target() -> Any:
-    from entities import store
-    from shared.http import endpoint
+def _app(course_id: str) -> Any:
+    """One Flask app with the baselines beside the router, as the emulator mounts it."""
+    import flask
+    from google.cloud.firestore import FieldFilter, Query
 
-    @endpoint("benchReadCourse", request=ReadCourseRequest, rate=("entity",), read_only=True)
-    def bench_read_course(body: ReadCourseRequest, caller: Any) -> dict[str, Any]:
-        return store.get("Course", body.courseId)
+    from entities import api
+    from shared import router
+    from shared.firestore import client
+    from shared.http import serve
 
-    return bench_read_course
+    ref = client().collection("Course").document(course_id)
+    paid = client().collection("Subscription").where(filter=FieldFilter("status", "in", ["active", "trialing"]))
+
+    def bare_paid() -> Any:
+        # listPaidUsers' Firestore work: a count, then one ordered page.
+        total = paid.count().get()[0][0].value
+        page = paid.order_by("created_date", direction=Query.DESCENDING).limit(10).stream()
+        return flask.jsonify({"total": total, "users": [s.to_dict() for s in page]})
+
+    entity_spec = next(r.spec for r in router.api_routes() if r.name == "entities.get")
+    function_target = router.load_function("listPaidUsers")
+
+    app = flask.Flask("bench")
+    app.add_url_rule("/bare/course", "bare_course", lambda: flask.jsonify(ref.get().to_dict()))
+    app.add_url_rule("/bare/paid", "bare_paid", bare_paid, methods=["POST"])
+    app.add_url_rule(
+        "/pipeline/course",
+        "pipeline_course",
+        lambda: serve(flask.request, entity_spec, lambda _b, c: api.get_record("Course", c, course_id)),
+    )
+    app.add_url_rule("/target/paid", "target_paid", lambda: function_target(flask.request), methods=["POST"])
+    app.add_url_rule("/<path:path>", "router", lambda path: router.dispatch(flask.request), methods=["GET", "POST"])
+    return app
 
 
 def run(rounds: int = ROUNDS) -> dict[str, Any]:
-    import flask
-
-    from entities import accounts, store
+    from entities import store
     from shared import auth, ratelimit
-    from shared.auth import Role
     from shared.firestore import client
 
     with environment():
         course = store.create("Course", {"title": "Bench", "is_published": True}, created_by=None)
-        users = [
-            accounts.create_user(
-                email=f"bench{i}@example.test", password=None, full_name="B", role=Role.STUDENT, created_by=None
-            )
-            for i in range(USERS)
-        ]
-        rotation = itertools.cycle(
-            [{"Authorization": f"Bearer {accounts.session_for(u)['access_token']}"} for u in users]
-        )
+        students, admins = _tokens("student", STUDENTS), _tokens("admin", ADMINS)
         ref = client().collection("Course").document(course["id"])
-        target = _read_course_target()
+        entity_path = f"/api/apps/sparkacademy/entities/Course/{course['id']}"
+        function_path = "/api/apps/sparkacademy/functions/listPaidUsers"
+        function_body = json.dumps({"page": 1, "limit": 10})
 
-        app = flask.Flask("bench")
-        app.add_url_rule("/invoke", "invoke", lambda: target(flask.request), methods=["POST"])
-        app.add_url_rule("/bare", "bare", lambda: flask.jsonify(ref.get().to_dict()), methods=["POST"])
-        body = json.dumps({"courseId": course["id"]})
-
-        with serve(app) as url:
+        with serve(_app(course["id"])) as url:
             conn = http.client.HTTPConnection(urlsplit(url).hostname, urlsplit(url).port, timeout=30)
 
-            def post(path: str, headers: dict[str, str]) -> tuple[int, Any]:
-                conn.request("POST", path, body=body, headers={"Content-Type": "application/json", **headers})
+            def call(method: str, path: str, headers: dict[str, str], body: str | None = None) -> Any:
+                conn.request(method, path, body=body, headers={"Content-Type": "application/json", **headers})
                 resp = conn.getresponse()
-                return resp.status, json.loads(resp.read())
+                answer = json.loads(resp.read())
+                assert resp.status == 200, answer
+                return answer
 
             timed = interleaved_medians(
                 {
-                    "raw": lambda: ref.get().to_dict(),
-                    "bare": lambda: post("/bare", {}),
-                    "invoke": lambda: post("/invoke", next(rotation)),
+                    "raw read": lambda: ref.get().to_dict(),
+                    "bare route, read": lambda: call("GET", "/bare/course", {}),
+                    "pipeline, entity get": lambda: call("GET", "/pipeline/course", next(students)),
+                    "router, entity get": lambda: call("GET", entity_path, next(students)),
+                    "bare route, paid subscriptions": lambda: call("POST", "/bare/paid", {}, function_body),
+                    "function target, listPaidUsers": lambda: call("POST", "/target/paid", next(admins), function_body),
+                    "router, listPaidUsers": lambda: call("POST", function_path, next(admins), function_body),
                 },
                 rounds,
                 WARMUP,
             )
-            raw, bare, invoke = timed["raw"], timed["bare"], timed["invoke"]
-            status, answer = post("/invoke", next(rotation))
-            assert status == 200 and answer["id"] == course["id"], answer
+            assert call("GET", entity_path, next(students))["id"] == course["id"]
 
         # Where the time goes, stage by stage, in process.
-        headers = next(rotation)
+        headers = next(students)
         fresh_keys = (f"bench:{n}" for n in itertools.count())
         stages = {
             "token check": median_ms(lambda: auth.caller_from_headers(headers, "127.0.0.1"), rounds),
@@ -104,19 +130,22 @@ def run(rounds: int = ROUNDS) -> dict[str, Any]:
             ),
             "rate limit, averaged over a busy user's window": _busy_window_ms(),
             "entity read": median_ms(lambda: store.get("Course", course["id"]), rounds),
-            "validation + serialisation": median_ms(
-                lambda: json.dumps(ReadCourseRequest.model_validate({"courseId": course["id"]}).model_dump() | course),
-                rounds,
-            ),
         }
     return {
-        "benchmark": "authenticated invoke, one entity read",
+        "benchmark": "request path on real routes",
         "machine": machine(),
         "when": time.strftime("%Y-%m-%d"),
         "rounds": rounds,
-        "median_ms": {"raw Firestore read": raw, "bare HTTP route + read": bare, "invoke through pipeline": invoke},
-        "ratio_invoke_to_raw_read": invoke / raw,
-        "ratio_invoke_to_bare_route": invoke / bare,
+        "median_ms": timed,
+        "ratios": {
+            "entity get: router / pipeline without router": timed["router, entity get"] / timed["pipeline, entity get"],
+            "entity get: router / bare route": timed["router, entity get"] / timed["bare route, read"],
+            "entity get: router / raw read": timed["router, entity get"] / timed["raw read"],
+            "listPaidUsers: router / its own target": timed["router, listPaidUsers"]
+            / timed["function target, listPaidUsers"],
+            "listPaidUsers: router / bare route": timed["router, listPaidUsers"]
+            / timed["bare route, paid subscriptions"],
+        },
         "stages_median_ms": stages,
     }
 

@@ -63,14 +63,13 @@ def main() -> int:
 
 def _print_missing_settings() -> None:
     """Name the functions that will answer 503 for want of a setting (e.g. Stripe keys)."""
-    from functions.registry import FUNCTIONS, load
-    from shared import config
+    from shared import config, router
 
     waiting: dict[tuple[str, ...], list[str]] = {}
-    for name in sorted(FUNCTIONS):
-        absent = tuple(config.missing(load(name).spec.required_settings))
+    for function in router.functions():
+        absent = tuple(config.missing(function.spec.required_settings))
         if absent:
-            waiting.setdefault(absent, []).append(name)
+            waiting.setdefault(absent, []).append(function.name)
     for absent, names in waiting.items():
         print(f"Not configured: {', '.join(absent)}; until set, these answer 503: {', '.join(names)}", flush=True)
 

@@ -1,1 +1,1 @@
-"""The documented functions, one Cloud Functions HTTP target each (see registry.py)."""
+"""The documented functions: one module each, `<area>/<snake_name>.py`, declared with `shared.router.endpoint`."""

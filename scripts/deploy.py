@@ -1,12 +1,18 @@
-"""Print (or run, with --execute) the `gcloud functions deploy` command for each function.
+"""deploy.yaml from the router's declarations, and the `gcloud` commands that deploy it.
 
-Reads deploy.yaml; secrets are bound from Secret Manager (`NAME=NAME:latest`), never
-passed as values. Dry run by default.
+    python scripts/deploy.py            # print one deploy command per target (dry run)
+    python scripts/deploy.py --execute  # run them
+    python scripts/deploy.py --write    # regenerate deploy.yaml (a test keeps it current)
+
+Targets: `api` (every route of the Base44 API, one gen2 function) and each
+documented function on its own. Secrets are bound from Secret Manager
+(`NAME=NAME:latest`), never passed as values.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import subprocess
 import sys
@@ -16,26 +22,54 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = ROOT / "deploy.yaml"
+HEADER = "# Generated from the router's declarations by `python scripts/deploy.py --write`; do not edit.\n"
+DEFAULTS = {"runtime": "python311", "region": "us-central1", "source": ".", "trigger": "http"}
+PLAIN_ENV = {"SPARK_ENV": "production"}
 
 
-def load_manifest(path: Path = ROOT / "deploy.yaml") -> dict[str, Any]:
-    manifest: dict[str, Any] = yaml.safe_load(path.read_text())
-    return manifest
+def _target(name: str, deploy: Any, secrets: set[str], env: dict[str, str]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "entry_point": name,
+        "memory": deploy.memory,
+        "timeout": deploy.timeout,
+        "max_instances": deploy.max_instances,
+        "secrets": sorted(secrets),
+        "env": dict(sorted({**PLAIN_ENV, **env}.items())),
+    }
 
 
-def entries(manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each function with the defaults filled in; its secrets are the defaults' plus its own."""
-    defaults = manifest.get("defaults", {})
-    out = []
-    for fn in manifest["functions"]:
-        merged = {**defaults, **fn}
-        merged["secrets"] = sorted(set(defaults.get("secrets", [])) | set(fn.get("secrets", [])))
-        merged["env"] = {**defaults.get("env", {}), **fn.get("env", {})}
-        out.append(merged)
-    return out
+def manifest() -> dict[str, Any]:
+    """The deployment manifest, from the declarations alone."""
+    sys.path.insert(0, str(ROOT))
+    from shared import router
+    from shared.firestore import TTL_FIELDS
+
+    routes = router.all_routes()
+    functions = [r for r in routes if r.function]
+    api = _target(
+        "api",
+        router.API_DEPLOY,
+        {s for r in routes for s in r.spec.required_settings},
+        {k: v for r in routes for k, v in r.deploy.env},
+    )
+    return {
+        "defaults": DEFAULTS,
+        "targets": [
+            api,
+            *(_target(r.name, r.deploy, set(r.spec.required_settings), dict(r.deploy.env)) for r in functions),
+        ],
+        "firestore_ttl": [{"collection": c, "field": f} for c, f in TTL_FIELDS],
+    }
 
 
-def command(fn: dict[str, Any], project: str | None) -> list[str]:
+def render() -> str:
+    return HEADER + yaml.safe_dump(manifest(), sort_keys=False, default_flow_style=False)
+
+
+def command(target: dict[str, Any], project: str | None) -> list[str]:
+    fn = {**DEFAULTS, **target}
     cmd = [
         "gcloud",
         "functions",
@@ -47,7 +81,7 @@ def command(fn: dict[str, Any], project: str | None) -> list[str]:
         f"--source={fn['source']}",
         f"--entry-point={fn['entry_point']}",
         "--trigger-http",
-        "--allow-unauthenticated",  # the functions authenticate callers themselves
+        "--allow-unauthenticated",  # the targets authenticate callers themselves
         f"--memory={fn['memory']}",
         f"--timeout={fn['timeout']}",
         f"--max-instances={fn['max_instances']}",
@@ -62,14 +96,21 @@ def command(fn: dict[str, Any], project: str | None) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--execute", action="store_true", help="run the commands instead of printing them")
+    parser.add_argument("--write", action="store_true", help="regenerate deploy.yaml from the declarations")
     parser.add_argument("--project", help="Google Cloud project id")
-    parser.add_argument("--only", action="append", help="deploy only these function names")
+    parser.add_argument("--only", action="append", help="deploy only these targets")
     args = parser.parse_args(argv)
-    selected = [fn for fn in entries(load_manifest()) if not args.only or fn["name"] in args.only]
-    for fn in selected:
-        cmd = command(fn, args.project)
+    os.environ.setdefault("SPARK_ENV", "production")
+    if args.write:
+        MANIFEST.write_text(render())
+        return 0
+    targets = yaml.safe_load(MANIFEST.read_text())["targets"]
+    for target in targets:
+        if args.only and target["name"] not in args.only:
+            continue
+        cmd = command(target, args.project)
         print(shlex.join(cmd))
         if args.execute:
             subprocess.run(cmd, check=True)

@@ -31,6 +31,10 @@ TRANSACTION_ATTEMPTS = 5
 TRANSACTION_ROUNDS = 8
 LOCK_WAIT_SECONDS = 2.0
 
+# Collection and field of each Firestore TTL policy the product relies on for cleanup
+# (deploy.yaml lists them; `gcloud firestore fields ttls update FIELD --collection-group=C --enable-ttl`).
+TTL_FIELDS = (("_rate_limits", "expires_at"),)
+
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 T = TypeVar("T")

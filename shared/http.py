@@ -1,4 +1,4 @@
-"""The request pipeline every entry point shares, and the `endpoint` decorator.
+"""The request pipeline every entry point shares.
 
 One pass per request: CORS preflight, method, body size, authentication, role,
 rate limit, JSON parsing, validation against the function's pydantic model, the
@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -86,61 +86,6 @@ class Spec:
     def required_settings(self) -> tuple[str, ...]:
         """Its own settings, plus the token key for every entry point that checks tokens."""
         return self.settings if self.body == "raw" else (config.JWT_SECRET, *self.settings)
-
-
-def endpoint(
-    name: str,
-    *,
-    request: type[BaseModel] | None = None,
-    roles: Iterable[Role] | None = None,
-    anonymous: bool = False,
-    rate: Iterable[str] = ("functions",),
-    read_only: bool = False,
-    settings: Iterable[str] = (),
-) -> Callable[[Callable[..., Any]], Callable[[flask.Request], flask.Response]]:
-    """Make `handler(body, caller)` a Cloud Functions HTTP target named `name`.
-
-    `request` is the pydantic model of the payload (unknown fields refused);
-    `roles` limits who may call; `rate` names the limits in `shared.ratelimit`;
-    `read_only` declares that the handler writes nothing (see `Spec.read_only`);
-    `settings` names the environment settings it needs (checked at start and per call).
-    """
-    spec = Spec(
-        name=name,
-        roles=frozenset(roles) if roles is not None else None,
-        anonymous=anonymous,
-        rate=tuple(rate),
-        model=request,
-        read_only=read_only,
-        settings=tuple(settings),
-    )
-
-    def decorate(handler: Callable[..., Any]) -> Callable[[flask.Request], flask.Response]:
-        @functools.wraps(handler)
-        def target(req: flask.Request) -> flask.Response:
-            return serve(req, spec, handler)
-
-        target.spec = spec  # type: ignore[attr-defined]
-        return target
-
-    return decorate
-
-
-def raw_endpoint(
-    name: str, *, rate: Iterable[str] = (), settings: Iterable[str] = ()
-) -> Callable[[Callable[..., Any]], Callable[[flask.Request], flask.Response]]:
-    """A target that authenticates itself (webhooks): `handler(request)` gets the raw request."""
-    spec = Spec(name=name, anonymous=True, rate=tuple(rate), body="raw", settings=tuple(settings))
-
-    def decorate(handler: Callable[..., Any]) -> Callable[[flask.Request], flask.Response]:
-        @functools.wraps(handler)
-        def target(req: flask.Request) -> flask.Response:
-            return serve(req, spec, lambda raw, _caller: handler(raw))
-
-        target.spec = spec  # type: ignore[attr-defined]
-        return target
-
-    return decorate
 
 
 def serve(req: flask.Request, spec: Spec, handler: Callable[[Any, Caller], Any]) -> flask.Response:

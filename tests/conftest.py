@@ -102,3 +102,45 @@ def live_gateway(db: Any) -> Iterator[str]:
     server = start_in_thread(create_app())
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def api_under_functions_framework(firestore_emulator: Any) -> Iterator[str]:
+    """The `api` target served by functions-framework, as Cloud Functions runs it; yields its URL."""
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    from emulator.firestore_emulator import free_port
+
+    root = Path(__file__).resolve().parents[1]
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "functions-framework"),
+            "--target=api",
+            "--source=main.py",
+            f"--port={port}",
+            "--host=127.0.0.1",
+        ],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=2).read()
+            break
+        except (urllib.error.URLError, ConnectionError):
+            assert server.poll() is None and time.monotonic() < deadline, "functions-framework did not start"
+            time.sleep(0.3)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)

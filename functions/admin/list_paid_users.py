@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from entities import store
 from entities.subscription import ACTIVE_STATUSES
 from shared.auth import Caller, Role
-from shared.http import endpoint
+from shared.router import endpoint
 
 
 class ListPaidUsersRequest(BaseModel):

@@ -15,10 +15,15 @@ from entities import store
 from functions.certificates import issue
 from functions.certificates.models import GenerateCertificateRequest
 from shared.auth import Caller
-from shared.http import endpoint
+from shared.router import endpoint
 
 
-@endpoint("generateCertificate", request=GenerateCertificateRequest, rate=("functions",))
+@endpoint(
+    "generateCertificate",
+    request=GenerateCertificateRequest,
+    rate=("functions",),
+    deploy=issue.DEPLOY,
+)
 def generate_certificate(body: GenerateCertificateRequest, caller: Caller) -> dict[str, Any]:
     enrollment = store.get("Enrollment", body.enrollmentId)
     return {"certificate": issue.public_view(issue.issue(enrollment, caller))}

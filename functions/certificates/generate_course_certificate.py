@@ -16,7 +16,7 @@ from functions.certificates import issue
 from functions.certificates.models import GenerateCourseCertificateRequest
 from shared.auth import Caller
 from shared.errors import ForbiddenError, NotFoundError
-from shared.http import endpoint
+from shared.router import endpoint
 
 
 def find_enrollment(course_id: str, email: str) -> dict[str, Any] | None:
@@ -27,7 +27,12 @@ def find_enrollment(course_id: str, email: str) -> dict[str, Any] | None:
     return matches[0] if matches else None
 
 
-@endpoint("generateCourseCertificate", request=GenerateCourseCertificateRequest, rate=("functions",))
+@endpoint(
+    "generateCourseCertificate",
+    request=GenerateCourseCertificateRequest,
+    rate=("functions",),
+    deploy=issue.DEPLOY,
+)
 def generate_course_certificate(body: GenerateCourseCertificateRequest, caller: Caller) -> dict[str, Any]:
     course = store.get("Course", body.courseId)
     email = body.studentEmail.strip()

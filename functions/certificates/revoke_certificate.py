@@ -12,7 +12,7 @@ from entities import certificate as certificates
 from functions.certificates.models import RevokeCertificateRequest
 from shared.auth import Caller, Role
 from shared.errors import NotFoundError
-from shared.http import endpoint
+from shared.router import endpoint
 
 
 @endpoint("revokeCertificate", request=RevokeCertificateRequest, roles={Role.ADMIN}, rate=("functions",))

@@ -13,7 +13,7 @@ from entities import certificate as certificates
 from functions.certificates.models import VerifyCertificateRequest
 from shared.auth import Caller
 from shared.errors import NotFoundError
-from shared.http import endpoint
+from shared.router import endpoint
 
 
 def verification(code: str) -> dict[str, Any]:

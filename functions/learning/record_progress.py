@@ -16,7 +16,7 @@ from functions.learning.records import enrollment_summary, upsert
 from shared.auth import Caller
 from shared.errors import InvalidInputError
 from shared.firestore import now_iso
-from shared.http import endpoint
+from shared.router import endpoint
 
 
 @endpoint("recordProgress", request=RecordProgressRequest, rate=("entity",))

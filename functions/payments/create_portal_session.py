@@ -13,7 +13,7 @@ from functions.payments.models import CreatePortalSessionRequest
 from shared import config
 from shared.auth import Caller
 from shared.errors import NotFoundError
-from shared.http import endpoint
+from shared.router import endpoint
 from shared.stripe_client import client, stripe_call
 
 

@@ -13,7 +13,7 @@ from functions.payments.checkout import create_course_session
 from functions.payments.models import CreateStripeCheckoutRequest
 from shared import config
 from shared.auth import Caller
-from shared.http import endpoint
+from shared.router import endpoint
 
 
 @endpoint(

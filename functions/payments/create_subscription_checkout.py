@@ -16,7 +16,7 @@ from functions.payments.fulfilment import CHECKOUT_KIND_SUBSCRIPTION
 from functions.payments.models import CreateSubscriptionCheckoutRequest
 from shared import config
 from shared.auth import Caller
-from shared.http import endpoint
+from shared.router import endpoint
 
 
 @endpoint(

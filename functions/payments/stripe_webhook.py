@@ -41,7 +41,8 @@ from functions.payments.fulfilment import (
 )
 from shared import config, logging
 from shared.errors import InvalidInputError
-from shared.http import Reply, raw_endpoint
+from shared.http import Reply
+from shared.router import raw_endpoint
 from shared.stripe_client import verify_webhook
 
 if TYPE_CHECKING:
@@ -165,7 +166,7 @@ HANDLERS: dict[str, Callable[[EventRef, dict[str, Any]], str]] = {
 }
 
 
-@raw_endpoint("stripeWebhook", settings=(config.STRIPE_WEBHOOK_SECRET,))
+@raw_endpoint("stripeWebhook", settings=(config.STRIPE_WEBHOOK_SECRET,), paths=("/api/stripe-webhook",))
 def stripe_webhook(request: flask.Request) -> Reply:
     payload = request.get_data(cache=True)
     verify_webhook(payload, request.headers.get("Stripe-Signature"))

@@ -17,7 +17,7 @@ from functions.payments.models import SyncCoursePurchasesRequest
 from shared import config
 from shared.auth import Caller, Role
 from shared.errors import InvalidInputError
-from shared.http import endpoint
+from shared.router import Deploy, endpoint
 from shared.stripe_client import as_dict, client, stripe_call, to_major_units
 
 MAX_RANGE_DAYS = 366
@@ -30,6 +30,7 @@ PAGE_SIZE = 100
     roles={Role.ADMIN},
     rate=("payments",),
     settings=(config.STRIPE_SECRET_KEY,),
+    deploy=Deploy(memory="512Mi", timeout="540s"),
 )
 def sync_course_purchases(body: SyncCoursePurchasesRequest, caller: Caller) -> dict[str, Any]:
     if body.endDate < body.startDate:

@@ -17,7 +17,7 @@ from functions.payments.fulfilment import apply_subscription, subscription_state
 from functions.payments.models import SyncStripeSubscriptionsRequest
 from shared import config
 from shared.auth import Caller, Role
-from shared.http import endpoint
+from shared.router import Deploy, endpoint
 from shared.stripe_client import as_dict, client, stripe_call
 
 PAGE_SIZE = 100
@@ -30,6 +30,7 @@ ACTIVE = ("active", "trialing")
     roles={Role.ADMIN},
     rate=("payments",),
     settings=(config.STRIPE_SECRET_KEY,),
+    deploy=Deploy(memory="512Mi", timeout="540s"),
 )
 def sync_stripe_subscriptions(body: SyncStripeSubscriptionsRequest, caller: Caller) -> dict[str, Any]:
     counts = {"active_subscriptions": 0, "cancelled": 0, "past_due": 0, "updated": 0, "skipped": 0}

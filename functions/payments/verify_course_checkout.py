@@ -13,7 +13,7 @@ from functions.payments.models import VerifySessionRequest
 from functions.payments.verify import verify_course_session
 from shared import config
 from shared.auth import Caller
-from shared.http import endpoint
+from shared.router import endpoint
 
 
 @endpoint(

@@ -14,7 +14,7 @@ from functions.payments.models import VerifySessionRequest
 from functions.payments.verify import enrollment_view, verify_course_session
 from shared import config
 from shared.auth import Caller
-from shared.http import endpoint
+from shared.router import endpoint
 
 
 @endpoint("verifyStripeSession", request=VerifySessionRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,))

@@ -15,7 +15,7 @@ from functions.payments.verify import verify_subscription
 from shared import config
 from shared.auth import Caller
 from shared.errors import UpstreamError
-from shared.http import endpoint
+from shared.router import endpoint
 
 
 @endpoint(

@@ -1,4 +1,4 @@
-"""The real @base44/sdk, unchanged, against the emulator gateway."""
+"""The real @base44/sdk, unchanged, against the emulator gateway and the deployable `api` target."""
 
 from __future__ import annotations
 
@@ -16,8 +16,16 @@ NODE_DIR = Path(__file__).parent / "node"
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture(params=["emulator", "functions-framework"])
+def server_url(request: pytest.FixtureRequest, db: Any) -> str:
+    """The same API two ways: the emulator's gateway, and the `api` target under functions-framework."""
+    fixture = "live_gateway" if request.param == "emulator" else "api_under_functions_framework"
+    url: str = request.getfixturevalue(fixture)
+    return url
+
+
 @pytest.fixture
-def sdk_report(live_gateway: str) -> dict[str, Any]:
+def sdk_report(server_url: str) -> dict[str, Any]:
     if shutil.which("node") is None or not (NODE_DIR / "node_modules" / "@base44" / "sdk").exists():
         pytest.fail("Node.js and tests/e2e/node/node_modules are required: run the README's test command")
     demo.load()
@@ -29,7 +37,7 @@ def sdk_report(live_gateway: str) -> dict[str, Any]:
         "adminPassword": demo.demo_password(),
     }
     done = subprocess.run(
-        ["node", str(NODE_DIR / "sdk_flow.mjs"), live_gateway, json.dumps(config)],
+        ["node", str(NODE_DIR / "sdk_flow.mjs"), server_url, json.dumps(config)],
         capture_output=True,
         text=True,
         timeout=120,

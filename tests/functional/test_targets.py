@@ -14,7 +14,7 @@ import pytest
 import requests
 import yaml
 
-from functions.registry import FUNCTIONS
+from shared import router
 from tests.conftest import bearer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,24 +23,44 @@ HEAVY = ("stripe", "openai", "reportlab", "qrcode", "google.cloud.storage")
 ALLOWED_AT_IMPORT: dict[str, set[str]] = {}
 
 
-def test_deploy_manifest_and_registry_list_the_same_functions() -> None:
+FUNCTIONS = router.function_names()
+
+
+def test_deploy_manifest_is_what_the_declarations_generate() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("deploy_script", ROOT / "scripts" / "deploy.py")
+    assert spec is not None and spec.loader is not None
+    deploy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(deploy)
+    assert (ROOT / "deploy.yaml").read_text() == deploy.render(), "run: python scripts/deploy.py --write"
+
+
+def test_deploy_manifest_lists_api_and_every_function_once() -> None:
     manifest = yaml.safe_load((ROOT / "deploy.yaml").read_text())
-    deployed = [fn["name"] for fn in manifest["functions"]]
-    assert len(deployed) == len(set(deployed))
-    assert sorted(deployed) == sorted(FUNCTIONS)
-    for fn in manifest["functions"]:
-        assert fn["entry_point"] == fn["name"]
+    deployed = [target["name"] for target in manifest["targets"]]
+    assert deployed == ["api", *FUNCTIONS]
+    for target in manifest["targets"]:
+        assert target["entry_point"] == target["name"]
 
 
-def test_deploy_manifest_provides_every_setting_a_function_requires() -> None:
+def test_deploy_manifest_provides_every_setting_a_target_requires() -> None:
     import main
 
     manifest = yaml.safe_load((ROOT / "deploy.yaml").read_text())
-    defaults = manifest["defaults"]
-    for fn in manifest["functions"]:
-        provided = {*defaults.get("secrets", []), *defaults.get("env", {}), *fn.get("secrets", []), *fn.get("env", {})}
-        required = set(getattr(main, fn["name"]).spec.required_settings)
-        assert required <= provided, f"{fn['name']} needs {sorted(required - provided)}"
+    by_name = {target["name"]: target for target in manifest["targets"]}
+    every: set[str] = set()
+    for name in FUNCTIONS:
+        required = set(getattr(main, name).spec.required_settings)
+        every |= required
+        assert required <= {*by_name[name]["secrets"], *by_name[name]["env"]}, name
+    assert every <= {*by_name["api"]["secrets"], *by_name["api"]["env"]}
+
+
+def test_a_function_is_found_by_the_name_of_its_module() -> None:
+    for name in FUNCTIONS:
+        module = router.load_function(name).__module__
+        assert module.rpartition(".")[2] == router.snake_case(name)
 
 
 def test_a_target_names_every_missing_setting_when_it_starts() -> None:
@@ -75,7 +95,7 @@ def test_importing_a_target_loads_only_what_it_uses(name: str) -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
-    uses_stripe = FUNCTIONS[name].startswith("functions.payments.")
+    uses_stripe = router.load_function(name).__module__.startswith("functions.payments.")
     assert "openai" not in loaded
     assert not loaded & {"reportlab", "qrcode", "google.cloud.storage"}, f"{name} renders nothing at import"
     if not uses_stripe:
@@ -129,7 +149,7 @@ def test_functions_framework_serves_one_target_alone(firestore_emulator: Any, ma
 def test_deploy_script_prints_one_command_per_function_with_secret_references() -> None:
     done = subprocess.run([sys.executable, "scripts/deploy.py"], cwd=ROOT, capture_output=True, text=True, check=True)
     lines = done.stdout.strip().splitlines()
-    assert len(lines) == len(FUNCTIONS)
+    assert len(lines) == len(FUNCTIONS) + 1 and " api " in lines[0]
     first = next(line for line in lines if " listPaidUsers " in line)
     assert "--entry-point=listPaidUsers" in first and "--trigger-http" in first
     assert "--set-secrets=JWT_SECRET=JWT_SECRET:latest" in first

@@ -1,0 +1,175 @@
+"""The Base44 entity, auth and user routes of the `api` service.
+
+Each route is a thin declaration over `entities.api` (records) and
+`entities.accounts` (sign-up, sign-in, passwords); those modules hold the rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from entities import accounts, api
+from entities.registry import ENTITIES
+from shared.auth import Caller
+from shared.http import Reply
+from shared.router import APP, route
+
+ENTITY = f"{APP}/entities/{{entity}}"
+AUTH = f"{APP}/auth"
+ENTITY_PARAM = {"entity": {"type": "string", "enum": sorted(ENTITIES)}}
+
+
+class _Query(BaseModel):
+    # The SDK may add parameters of its own; the ones named here are the ones read.
+    model_config = ConfigDict(extra="ignore")
+
+    def args(self) -> dict[str, str]:
+        return self.model_dump(exclude_none=True)
+
+
+class ListQuery(_Query):
+    q: str | None = None
+    sort: str | None = None
+    limit: str | None = None
+    skip: str | None = None
+    fields: str | None = None
+
+
+class PageQuery(_Query):
+    q: str | None = None
+    sort: str | None = None
+    limit: str | None = None
+    cursor: str | None = None
+    fields: str | None = None
+    distinct: str | None = None
+
+
+class CountQuery(_Query):
+    q: str | None = None
+
+
+def _entity_route(methods: str, path: str, name: str, **kwargs: Any) -> Any:
+    return route(methods, path, name=name, anonymous=True, tags=("entities",), path_schemas=ENTITY_PARAM, **kwargs)
+
+
+# --- records --------------------------------------------------------------------------
+
+
+@_entity_route("GET", ENTITY, "entities.list", query=ListQuery)
+def list_records(_body: Any, caller: Caller, entity: str, query: ListQuery) -> Any:
+    """Records matching `q`, sorted, skipped and limited (`list` and `filter`)."""
+    return api.list_records(entity, caller, query.args())
+
+
+@_entity_route("POST", ENTITY, "entities.create", status=201)
+def create_record(body: Any, caller: Caller, entity: str) -> Reply:
+    """Create one record."""
+    return Reply(api.create_record(entity, caller, body), status=201)
+
+
+@_entity_route("DELETE", ENTITY, "entities.deleteMany")
+def delete_many(body: Any, caller: Caller, entity: str) -> Any:
+    """Delete every record a query matches (administrators)."""
+    return api.delete_many(entity, caller, body)
+
+
+@_entity_route("GET", f"{ENTITY}/v2/list", "entities.page", query=PageQuery)
+def page_records(_body: Any, caller: Caller, entity: str, query: PageQuery) -> Any:
+    """One cursor page of records, or the distinct values of one field."""
+    return api.page_records(entity, caller, query.args())
+
+
+@_entity_route("GET", f"{ENTITY}/count", "entities.count", query=CountQuery)
+def count_records(_body: Any, caller: Caller, entity: str, query: CountQuery) -> Any:
+    """How many records match `q`."""
+    return api.count_records(entity, caller, query.args())
+
+
+@_entity_route("POST", f"{ENTITY}/bulk", "entities.bulkCreate", status=201)
+def bulk_create(body: Any, caller: Caller, entity: str) -> Reply:
+    """Create many records at once: all or none."""
+    return Reply(api.bulk_create(entity, caller, body), status=201)
+
+
+@_entity_route("PUT", f"{ENTITY}/bulk", "entities.bulkUpdate")
+def bulk_update(body: Any, caller: Caller, entity: str) -> Any:
+    """Update many records, each named by its id."""
+    return api.bulk_update(entity, caller, body)
+
+
+@_entity_route("GET", f"{ENTITY}/{{id}}", "entities.get")
+def get_record(_body: Any, caller: Caller, entity: str, id: str) -> Any:
+    """One record by id."""
+    return api.get_record(entity, caller, id)
+
+
+@_entity_route("PUT", f"{ENTITY}/{{id}}", "entities.update")
+def update_record(body: Any, caller: Caller, entity: str, id: str) -> Any:
+    """Change the given fields of one record."""
+    return api.update_record(entity, caller, id, body)
+
+
+@_entity_route("DELETE", f"{ENTITY}/{{id}}", "entities.delete")
+def delete_record(_body: Any, caller: Caller, entity: str, id: str) -> Any:
+    """Delete one record."""
+    return api.delete_record(entity, caller, id)
+
+
+# --- the signed-in user -----------------------------------------------------------------
+
+
+@route("GET", f"{APP}/entities/User/me", name="users.me", anonymous=True, tags=("auth",))
+def me(_body: Any, caller: Caller) -> Any:
+    """The signed-in user's own record."""
+    return api.me(caller)
+
+
+@route("PUT", f"{APP}/entities/User/me", name="users.updateMe", anonymous=True, tags=("auth",))
+def update_me(body: Any, caller: Caller) -> Any:
+    """Change the signed-in user's own profile fields."""
+    return api.update_me(caller, body)
+
+
+# --- accounts --------------------------------------------------------------------------
+
+
+def _auth_route(path: str, name: str, request: type[BaseModel], **kwargs: Any) -> Any:
+    return route("POST", f"{AUTH}/{path}", name=name, request=request, rate=("auth",), tags=("auth",), **kwargs)
+
+
+@_auth_route("register", "auth.register", accounts.RegisterRequest, anonymous=True)
+def register(body: accounts.RegisterRequest, caller: Caller) -> Any:
+    """Create an account and sign it in."""
+    return accounts.register(body, caller)
+
+
+@_auth_route("login", "auth.login", accounts.LoginRequest, anonymous=True)
+def login(body: accounts.LoginRequest, _caller: Caller) -> Any:
+    """Sign in with email and password."""
+    return accounts.login(body)
+
+
+@_auth_route("reset-password-request", "auth.resetPasswordRequest", accounts.ResetRequest, anonymous=True)
+def reset_request(body: accounts.ResetRequest, _caller: Caller) -> Any:
+    """Mail a one-time reset link to a registered address (the answer is always the same)."""
+    return accounts.request_reset(body)
+
+
+@_auth_route("reset-password", "auth.resetPassword", accounts.ResetPassword, anonymous=True)
+def reset_password(body: accounts.ResetPassword, _caller: Caller) -> Any:
+    """Choose a new password with a reset token."""
+    return accounts.reset_password(body)
+
+
+@_auth_route("change-password", "auth.changePassword", accounts.ChangePassword)
+def change_password(body: accounts.ChangePassword, caller: Caller) -> Any:
+    """Change the signed-in user's password, given the current one."""
+    return accounts.change_password(body, caller)
+
+
+@route("POST", f"{AUTH}/logout", name="auth.logout", anonymous=True, rate=(), tags=("auth",))
+def logout(_body: Any, _caller: Caller) -> Any:
+    """End the current session."""
+    return {"success": True}

@@ -1,0 +1,14 @@
+"""Routes of the `api` service about the service itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.auth import Caller
+from shared.router import route
+
+
+@route("GET", "/health", name="health", anonymous=True, rate=(), tags=("service",))
+def health(_body: Any, _caller: Caller) -> Any:
+    """Liveness: answers while the process serves requests."""
+    return {"ok": True}
