@@ -15,13 +15,14 @@ import secrets
 import time
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from entities import store
 from shared import auth, config, logging
 from shared.auth import Caller, Role
 from shared.errors import ConflictError, ForbiddenError, InvalidCredentialsError, InvalidInputError
 from shared.firestore import LOCK_WAIT_SECONDS, client, io, new_id, now_iso, run_transaction
+from shared.models import RequestModel
 
 EMAILS = "_user_emails"
 CREDENTIALS = "_credentials"
@@ -47,15 +48,11 @@ def check_password_strength(password: str) -> str:
     return password
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
-
-
-class RegisterRequest(_Strict):
+class RegisterRequest(RequestModel):
     email: str
     password: str
     full_name: str | None = Field(default=None, max_length=200)
-    role: Role | None = None
+    role: Role | None = Field(default=None, strict=False)  # JSON has no enums: the name is taken
     # The seed's signUp form nests profile fields under `data`.
     data: dict[str, Any] | None = None
 
@@ -63,24 +60,24 @@ class RegisterRequest(_Strict):
     _password = field_validator("password")(lambda cls, v: check_password_strength(v))
 
 
-class LoginRequest(_Strict):
+class LoginRequest(RequestModel):
     email: str = Field(max_length=320)
     password: str = Field(max_length=256)
     turnstile_token: str | None = Field(default=None, max_length=4096)  # sent by the SDK; no captcha here
 
 
-class ResetRequest(_Strict):
+class ResetRequest(RequestModel):
     email: str = Field(max_length=320)
 
 
-class ResetPassword(_Strict):
+class ResetPassword(RequestModel):
     reset_token: str = Field(min_length=10, max_length=200)
     new_password: str
 
     _password = field_validator("new_password")(lambda cls, v: check_password_strength(v))
 
 
-class ChangePassword(_Strict):
+class ChangePassword(RequestModel):
     user_id: str | None = None
     current_password: str = Field(max_length=256)
     new_password: str

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,10 +10,10 @@ from pydantic import BaseModel, ConfigDict
 
 from shared.auth import Caller
 from shared.errors import ForbiddenError, InvalidInputError, UnauthenticatedError
+from shared.models import ID_PATTERN
 
 # Fields the store owns: written by the server, never taken from a client.
 BUILTIN_FIELDS = ("id", "created_date", "updated_date", "created_by")
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
 
 class EntityModel(BaseModel):

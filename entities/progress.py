@@ -20,10 +20,11 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from entities import store
-from entities.base import ID_PATTERN, EntityModel, EntityType, Policy, require_signed_in
+from entities.base import EntityModel, EntityType, Policy, require_signed_in
 from shared.auth import Caller
 from shared.errors import ForbiddenError, InvalidInputError
 from shared.firestore import now_iso
+from shared.models import ID_PATTERN
 
 # Quizzes must be passed at this score or better, whatever lower bar a course sets.
 MIN_PASSING_SCORE = 70

@@ -8,17 +8,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from entities import store
 from entities.subscription import ACTIVE_STATUSES
 from shared.auth import Caller, Role
+from shared.models import RequestModel
 from shared.router import endpoint
 
 
-class ListPaidUsersRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
+class ListPaidUsersRequest(RequestModel):
     page: int = Field(default=1, ge=1, le=100_000)
     limit: int = Field(default=100, ge=1, le=100)
 

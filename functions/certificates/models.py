@@ -2,35 +2,28 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-ID = r"^[A-Za-z0-9_-]{1,128}$"
+from shared.models import Email, EntityId, RequestModel
+
 CODE = r"^\s*[Cc][Ee][Rr][Tt]-\d{4}-[A-Za-z0-9]{6}\s*$"
 
 
-class GenerateCertificateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    enrollmentId: str = Field(pattern=ID)
+class GenerateCertificateRequest(RequestModel):
+    enrollmentId: EntityId
 
 
-class GenerateCourseCertificateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    courseId: str = Field(pattern=ID)
-    studentEmail: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+class GenerateCourseCertificateRequest(RequestModel):
+    courseId: EntityId
+    studentEmail: Email
 
 
-class VerifyCertificateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class VerifyCertificateRequest(RequestModel):
     code: str = Field(pattern=CODE)
 
 
-class RevokeCertificateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    certificateId: str | None = Field(default=None, pattern=ID)
+class RevokeCertificateRequest(RequestModel):
+    certificateId: EntityId | None = None
     verificationCode: str | None = Field(default=None, pattern=CODE)
     reason: str = Field(min_length=3, max_length=1000)
 

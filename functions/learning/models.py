@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-ID = r"^[A-Za-z0-9_-]{1,128}$"
+from shared.models import EntityId, RequestModel
+
 Answer = int | str | list[int] | None
 
 
-class RecordProgressRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    enrollmentId: str = Field(pattern=ID)
-    lessonId: str = Field(pattern=ID)
+class RecordProgressRequest(RequestModel):
+    enrollmentId: EntityId
+    lessonId: EntityId
     completed: bool = True
     timeSpentSeconds: int = Field(default=0, ge=0, le=24 * 3600)
 
 
-class SubmitQuizRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    enrollmentId: str = Field(pattern=ID)
-    moduleId: str = Field(pattern=ID)
+class SubmitQuizRequest(RequestModel):
+    enrollmentId: EntityId
+    moduleId: EntityId
     answers: list[Answer] = Field(max_length=200)

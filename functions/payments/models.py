@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator
 
 from entities.purchase import MAX_COURSES
+from shared.models import EntityId, RequestModel
 from shared.stripe_client import check_redirect_url
 
-EntityId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
 SessionId = Annotated[str, StringConstraints(pattern=r"^cs_[A-Za-z0-9_]{1,250}$")]
 
 
@@ -21,17 +21,13 @@ def _url(field: str):  # noqa: ANN202 - a pydantic validator
 RedirectUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048), _url("url")]
 
 
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class CreateStripeCheckoutRequest(_Request):
+class CreateStripeCheckoutRequest(RequestModel):
     courseId: EntityId
     successUrl: RedirectUrl
     cancelUrl: RedirectUrl
 
 
-class CreateCourseCheckoutRequest(_Request):
+class CreateCourseCheckoutRequest(RequestModel):
     courseIds: list[EntityId] = Field(min_length=1, max_length=MAX_COURSES)
     successUrl: RedirectUrl
     cancelUrl: RedirectUrl
@@ -44,21 +40,21 @@ class CreateCourseCheckoutRequest(_Request):
         return value
 
 
-class CreateSubscriptionCheckoutRequest(_Request):
+class CreateSubscriptionCheckoutRequest(RequestModel):
     planId: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     successUrl: RedirectUrl
     cancelUrl: RedirectUrl
 
 
-class CreatePortalSessionRequest(_Request):
+class CreatePortalSessionRequest(RequestModel):
     returnUrl: RedirectUrl
 
 
-class VerifySessionRequest(_Request):
+class VerifySessionRequest(RequestModel):
     sessionId: SessionId
 
 
-class SyncCoursePurchasesRequest(_Request):
+class SyncCoursePurchasesRequest(RequestModel):
     # ISO dates (YYYY-MM-DD), both days included; JSON has no date type, so not strict here.
     model_config = ConfigDict(extra="forbid", strict=False)
 
@@ -73,5 +69,5 @@ class SyncCoursePurchasesRequest(_Request):
         return value
 
 
-class SyncStripeSubscriptionsRequest(_Request):
+class SyncStripeSubscriptionsRequest(RequestModel):
     pass
