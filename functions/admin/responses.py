@@ -25,5 +25,5 @@ class ListPaidUsersResponse(ResponseModel):
     users: list[PaidUser] = Field(description="Newest subscriptions first")
     total: int = Field(ge=0, description="Paid users in all pages")
     page: int = Field(ge=1)
-    limit: int = Field(ge=1)
+    limit: int = Field(ge=1, le=100)
     pages: int = Field(ge=0)
