@@ -94,6 +94,10 @@ PurchaseRecord = RECORDS["Purchase"]
 StripeEventRecord = RECORDS["StripeEvent"]
 
 
+class AnyRecord(RootModel[Union[tuple(RECORDS.values())]]):  # type: ignore[misc]  # noqa: UP007
+    """A whole record of the entity the path names."""
+
+
 class EntityRecord(BaseModel):
     """A record in a list: `fields=` may project it to `id` plus the fields asked for."""
 

@@ -12,6 +12,17 @@ from pydantic import BaseModel, ConfigDict
 
 from entities import accounts, api
 from entities.registry import ENTITIES
+from entities.responses import (
+    AnyRecord,
+    Count,
+    Deleted,
+    PageResponse,
+    RecordList,
+    ResetRequested,
+    Session,
+    Success,
+    UserRecord,
+)
 from shared.auth import Caller
 from shared.http import Reply
 from shared.router import APP, route
@@ -57,61 +68,61 @@ def _entity_route(methods: str, path: str, name: str, **kwargs: Any) -> Any:
 # --- records --------------------------------------------------------------------------
 
 
-@_entity_route("GET", ENTITY, "entities.list", query=ListQuery)
+@_entity_route("GET", ENTITY, "entities.list", query=ListQuery, response=RecordList)
 def list_records(_body: Any, caller: Caller, entity: str, query: ListQuery) -> Any:
     """Records matching `q`, sorted, skipped and limited (`list` and `filter`)."""
     return api.list_records(entity, caller, query.args())
 
 
-@_entity_route("POST", ENTITY, "entities.create", status=201)
+@_entity_route("POST", ENTITY, "entities.create", status=201, response=AnyRecord)
 def create_record(body: Any, caller: Caller, entity: str) -> Reply:
     """Create one record."""
     return Reply(api.create_record(entity, caller, body), status=201)
 
 
-@_entity_route("DELETE", ENTITY, "entities.deleteMany")
+@_entity_route("DELETE", ENTITY, "entities.deleteMany", response=Deleted)
 def delete_many(body: Any, caller: Caller, entity: str) -> Any:
     """Delete every record a query matches (administrators)."""
     return api.delete_many(entity, caller, body)
 
 
-@_entity_route("GET", f"{ENTITY}/v2/list", "entities.page", query=PageQuery)
+@_entity_route("GET", f"{ENTITY}/v2/list", "entities.page", query=PageQuery, response=PageResponse)
 def page_records(_body: Any, caller: Caller, entity: str, query: PageQuery) -> Any:
     """One cursor page of records, or the distinct values of one field."""
     return api.page_records(entity, caller, query.args())
 
 
-@_entity_route("GET", f"{ENTITY}/count", "entities.count", query=CountQuery)
+@_entity_route("GET", f"{ENTITY}/count", "entities.count", query=CountQuery, response=Count)
 def count_records(_body: Any, caller: Caller, entity: str, query: CountQuery) -> Any:
     """How many records match `q`."""
     return api.count_records(entity, caller, query.args())
 
 
-@_entity_route("POST", f"{ENTITY}/bulk", "entities.bulkCreate", status=201)
+@_entity_route("POST", f"{ENTITY}/bulk", "entities.bulkCreate", status=201, response=RecordList)
 def bulk_create(body: Any, caller: Caller, entity: str) -> Reply:
     """Create many records at once: all or none."""
     return Reply(api.bulk_create(entity, caller, body), status=201)
 
 
-@_entity_route("PUT", f"{ENTITY}/bulk", "entities.bulkUpdate")
+@_entity_route("PUT", f"{ENTITY}/bulk", "entities.bulkUpdate", response=RecordList)
 def bulk_update(body: Any, caller: Caller, entity: str) -> Any:
     """Update many records, each named by its id."""
     return api.bulk_update(entity, caller, body)
 
 
-@_entity_route("GET", f"{ENTITY}/{{id}}", "entities.get")
+@_entity_route("GET", f"{ENTITY}/{{id}}", "entities.get", response=AnyRecord)
 def get_record(_body: Any, caller: Caller, entity: str, id: str) -> Any:
     """One record by id."""
     return api.get_record(entity, caller, id)
 
 
-@_entity_route("PUT", f"{ENTITY}/{{id}}", "entities.update")
+@_entity_route("PUT", f"{ENTITY}/{{id}}", "entities.update", response=AnyRecord)
 def update_record(body: Any, caller: Caller, entity: str, id: str) -> Any:
     """Change the given fields of one record."""
     return api.update_record(entity, caller, id, body)
 
 
-@_entity_route("DELETE", f"{ENTITY}/{{id}}", "entities.delete")
+@_entity_route("DELETE", f"{ENTITY}/{{id}}", "entities.delete", response=Success)
 def delete_record(_body: Any, caller: Caller, entity: str, id: str) -> Any:
     """Delete one record."""
     return api.delete_record(entity, caller, id)
@@ -120,13 +131,13 @@ def delete_record(_body: Any, caller: Caller, entity: str, id: str) -> Any:
 # --- the signed-in user -----------------------------------------------------------------
 
 
-@route("GET", f"{APP}/entities/User/me", name="users.me", anonymous=True, tags=("auth",))
+@route("GET", f"{APP}/entities/User/me", name="users.me", anonymous=True, tags=("auth",), response=UserRecord)
 def me(_body: Any, caller: Caller) -> Any:
     """The signed-in user's own record."""
     return api.me(caller)
 
 
-@route("PUT", f"{APP}/entities/User/me", name="users.updateMe", anonymous=True, tags=("auth",))
+@route("PUT", f"{APP}/entities/User/me", name="users.updateMe", anonymous=True, tags=("auth",), response=UserRecord)
 def update_me(body: Any, caller: Caller) -> Any:
     """Change the signed-in user's own profile fields."""
     return api.update_me(caller, body)
@@ -139,37 +150,43 @@ def _auth_route(path: str, name: str, request: type[BaseModel], **kwargs: Any) -
     return route("POST", f"{AUTH}/{path}", name=name, request=request, rate=("auth",), tags=("auth",), **kwargs)
 
 
-@_auth_route("register", "auth.register", accounts.RegisterRequest, anonymous=True)
+@_auth_route("register", "auth.register", accounts.RegisterRequest, response=Session, anonymous=True)
 def register(body: accounts.RegisterRequest, caller: Caller) -> Any:
     """Create an account and sign it in."""
     return accounts.register(body, caller)
 
 
-@_auth_route("login", "auth.login", accounts.LoginRequest, anonymous=True)
+@_auth_route("login", "auth.login", accounts.LoginRequest, response=Session, anonymous=True)
 def login(body: accounts.LoginRequest, _caller: Caller) -> Any:
     """Sign in with email and password."""
     return accounts.login(body)
 
 
-@_auth_route("reset-password-request", "auth.resetPasswordRequest", accounts.ResetRequest, anonymous=True)
+@_auth_route(
+    "reset-password-request",
+    "auth.resetPasswordRequest",
+    accounts.ResetRequest,
+    response=ResetRequested,
+    anonymous=True,
+)
 def reset_request(body: accounts.ResetRequest, _caller: Caller) -> Any:
     """Mail a one-time reset link to a registered address (the answer is always the same)."""
     return accounts.request_reset(body)
 
 
-@_auth_route("reset-password", "auth.resetPassword", accounts.ResetPassword, anonymous=True)
+@_auth_route("reset-password", "auth.resetPassword", accounts.ResetPassword, response=Success, anonymous=True)
 def reset_password(body: accounts.ResetPassword, _caller: Caller) -> Any:
     """Choose a new password with a reset token."""
     return accounts.reset_password(body)
 
 
-@_auth_route("change-password", "auth.changePassword", accounts.ChangePassword)
+@_auth_route("change-password", "auth.changePassword", accounts.ChangePassword, response=Success)
 def change_password(body: accounts.ChangePassword, caller: Caller) -> Any:
     """Change the signed-in user's password, given the current one."""
     return accounts.change_password(body, caller)
 
 
-@route("POST", f"{AUTH}/logout", name="auth.logout", anonymous=True, rate=(), tags=("auth",))
+@route("POST", f"{AUTH}/logout", name="auth.logout", anonymous=True, rate=(), tags=("auth",), response=Success)
 def logout(_body: Any, _caller: Caller) -> Any:
     """End the current session."""
     return {"success": True}

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from entities import store
 from entities.subscription import ACTIVE_STATUSES
+from functions.admin.responses import ListPaidUsersResponse
 from shared.auth import Caller, Role
 from shared.models import RequestModel
 from shared.router import endpoint
@@ -34,7 +35,14 @@ def _row(sub: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@endpoint("listPaidUsers", request=ListPaidUsersRequest, roles={Role.ADMIN}, rate=("payments",), read_only=True)
+@endpoint(
+    "listPaidUsers",
+    response=ListPaidUsersResponse,
+    request=ListPaidUsersRequest,
+    roles={Role.ADMIN},
+    rate=("payments",),
+    read_only=True,
+)
 def list_paid_users(body: ListPaidUsersRequest, caller: Caller) -> dict[str, Any]:
     active = {"status": list(ACTIVE_STATUSES)}
     total = store.count("Subscription", active)

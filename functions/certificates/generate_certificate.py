@@ -14,12 +14,14 @@ from typing import Any
 from entities import store
 from functions.certificates import issue
 from functions.certificates.models import GenerateCertificateRequest
+from functions.certificates.responses import GenerateCertificateResponse
 from shared.auth import Caller
 from shared.router import endpoint
 
 
 @endpoint(
     "generateCertificate",
+    response=GenerateCertificateResponse,
     request=GenerateCertificateRequest,
     rate=("functions",),
     deploy=issue.DEPLOY,

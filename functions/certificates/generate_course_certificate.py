@@ -14,6 +14,7 @@ from entities.course import teaches
 from entities.enrollment import enrollment_id
 from functions.certificates import issue
 from functions.certificates.models import GenerateCourseCertificateRequest
+from functions.certificates.responses import GenerateCourseCertificateResponse
 from shared.auth import Caller
 from shared.errors import ForbiddenError, NotFoundError
 from shared.router import endpoint
@@ -29,6 +30,7 @@ def find_enrollment(course_id: str, email: str) -> dict[str, Any] | None:
 
 @endpoint(
     "generateCourseCertificate",
+    response=GenerateCourseCertificateResponse,
     request=GenerateCourseCertificateRequest,
     rate=("functions",),
     deploy=issue.DEPLOY,

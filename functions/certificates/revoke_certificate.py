@@ -10,12 +10,19 @@ from typing import Any
 
 from entities import certificate as certificates
 from functions.certificates.models import RevokeCertificateRequest
+from functions.certificates.responses import RevokeCertificateResponse
 from shared.auth import Caller, Role
 from shared.errors import NotFoundError
 from shared.router import endpoint
 
 
-@endpoint("revokeCertificate", request=RevokeCertificateRequest, roles={Role.ADMIN}, rate=("functions",))
+@endpoint(
+    "revokeCertificate",
+    response=RevokeCertificateResponse,
+    request=RevokeCertificateRequest,
+    roles={Role.ADMIN},
+    rate=("functions",),
+)
 def revoke_certificate(body: RevokeCertificateRequest, caller: Caller) -> dict[str, Any]:
     if body.verificationCode is not None:
         found = certificates.find_by_code(body.verificationCode)

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from functions.certificates.responses import VerifyCertificateResponse
 from shared.auth import Caller
 from shared.errors import InvalidInputError, NotFoundError
 from shared.http import Reply
@@ -33,6 +34,7 @@ class DownloadQuery(BaseModel):
     anonymous=True,
     rate=("verify",),
     tags=("certificates",),
+    response=VerifyCertificateResponse,
 )
 def verify(_body: Any, _caller: Caller, code: str) -> Any:
     """Whether a certificate code is valid: name, course and date only."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from entities import certificate as certificates
 from functions.certificates.models import VerifyCertificateRequest
+from functions.certificates.responses import VerifyCertificateResponse
 from shared.auth import Caller
 from shared.errors import NotFoundError
 from shared.router import endpoint
@@ -31,6 +32,12 @@ def verification(code: str) -> dict[str, Any]:
     }
 
 
-@endpoint("verifyCertificate", request=VerifyCertificateRequest, anonymous=True, rate=("verify",))
+@endpoint(
+    "verifyCertificate",
+    response=VerifyCertificateResponse,
+    request=VerifyCertificateRequest,
+    anonymous=True,
+    rate=("verify",),
+)
 def verify_certificate(body: VerifyCertificateRequest, caller: Caller) -> dict[str, Any]:
     return verification(body.code)

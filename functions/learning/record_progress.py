@@ -13,13 +13,14 @@ from typing import Any
 from entities import progress, store
 from functions.learning.models import RecordProgressRequest
 from functions.learning.records import enrollment_summary, upsert
+from functions.learning.responses import RecordProgressResponse
 from shared.auth import Caller
 from shared.errors import InvalidInputError
 from shared.firestore import now_iso
 from shared.router import endpoint
 
 
-@endpoint("recordProgress", request=RecordProgressRequest, rate=("entity",))
+@endpoint("recordProgress", response=RecordProgressResponse, request=RecordProgressRequest, rate=("entity",))
 def record_progress(body: RecordProgressRequest, caller: Caller) -> dict[str, Any]:
     enrollment = progress.writable_enrollment(caller, body.enrollmentId)
     course = store.get("Course", enrollment["course_id"])

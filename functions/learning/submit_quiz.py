@@ -13,6 +13,7 @@ from typing import Any
 from entities import progress, store
 from functions.learning.models import SubmitQuizRequest
 from functions.learning.records import enrollment_summary, upsert
+from functions.learning.responses import SubmitQuizResponse
 from shared.auth import Caller
 from shared.errors import InvalidInputError
 from shared.firestore import now_iso
@@ -51,7 +52,7 @@ def grade(quiz: dict[str, Any], answers: list[Any]) -> float:
     return round(100.0 * right / len(gradable), 2)
 
 
-@endpoint("submitQuiz", request=SubmitQuizRequest, rate=("entity",))
+@endpoint("submitQuiz", response=SubmitQuizResponse, request=SubmitQuizRequest, rate=("entity",))
 def submit_quiz(body: SubmitQuizRequest, caller: Caller) -> dict[str, Any]:
     enrollment = progress.writable_enrollment(caller, body.enrollmentId)
     course = store.get("Course", enrollment["course_id"])

@@ -11,6 +11,7 @@ from typing import Any
 
 from functions.payments.checkout import create_course_session
 from functions.payments.models import CreateCourseCheckoutRequest
+from functions.payments.responses import CreateCourseCheckoutResponse
 from shared import config
 from shared.auth import Caller
 from shared.router import endpoint
@@ -18,6 +19,7 @@ from shared.router import endpoint
 
 @endpoint(
     "createCourseCheckout",
+    response=CreateCourseCheckoutResponse,
     request=CreateCourseCheckoutRequest,
     rate=("payments",),
     settings=(config.STRIPE_SECRET_KEY,),

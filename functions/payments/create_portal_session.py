@@ -10,6 +10,7 @@ from typing import Any
 
 from functions.payments.catalog import find_customer_id
 from functions.payments.models import CreatePortalSessionRequest
+from functions.payments.responses import CreatePortalSessionResponse
 from shared import config
 from shared.auth import Caller
 from shared.errors import NotFoundError
@@ -18,7 +19,11 @@ from shared.stripe_client import client, stripe_call
 
 
 @endpoint(
-    "createPortalSession", request=CreatePortalSessionRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,)
+    "createPortalSession",
+    response=CreatePortalSessionResponse,
+    request=CreatePortalSessionRequest,
+    rate=("payments",),
+    settings=(config.STRIPE_SECRET_KEY,),
 )
 def create_portal_session(body: CreatePortalSessionRequest, caller: Caller) -> dict[str, Any]:
     customer = find_customer_id(caller)

@@ -14,6 +14,7 @@ from functions.payments.catalog import plan_for_checkout, plan_price_id, refuse_
 from functions.payments.checkout import buyer_metadata, open_session
 from functions.payments.fulfilment import CHECKOUT_KIND_SUBSCRIPTION
 from functions.payments.models import CreateSubscriptionCheckoutRequest
+from functions.payments.responses import CreateSubscriptionCheckoutResponse
 from shared import config
 from shared.auth import Caller
 from shared.router import endpoint
@@ -21,6 +22,7 @@ from shared.router import endpoint
 
 @endpoint(
     "createSubscriptionCheckout",
+    response=CreateSubscriptionCheckoutResponse,
     request=CreateSubscriptionCheckoutRequest,
     rate=("payments",),
     settings=(config.STRIPE_SECRET_KEY,),

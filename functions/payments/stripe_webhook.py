@@ -39,6 +39,7 @@ from functions.payments.fulfilment import (
     record_failed_payment,
     subscription_state,
 )
+from functions.payments.responses import StripeWebhookResponse
 from shared import config, logging
 from shared.errors import InvalidInputError
 from shared.http import Reply
@@ -166,7 +167,12 @@ HANDLERS: dict[str, Callable[[EventRef, dict[str, Any]], str]] = {
 }
 
 
-@raw_endpoint("stripeWebhook", settings=(config.STRIPE_WEBHOOK_SECRET,), paths=("/api/stripe-webhook",))
+@raw_endpoint(
+    "stripeWebhook",
+    response=StripeWebhookResponse,
+    settings=(config.STRIPE_WEBHOOK_SECRET,),
+    paths=("/api/stripe-webhook",),
+)
 def stripe_webhook(request: flask.Request) -> Reply:
     payload = request.get_data(cache=True)
     verify_webhook(payload, request.headers.get("Stripe-Signature"))

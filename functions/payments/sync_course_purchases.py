@@ -14,6 +14,7 @@ from typing import Any
 
 from functions.payments.fulfilment import fulfil_payment, payment_from_session
 from functions.payments.models import SyncCoursePurchasesRequest
+from functions.payments.responses import SyncCoursePurchasesResponse
 from shared import config
 from shared.auth import Caller, Role
 from shared.errors import InvalidInputError
@@ -26,6 +27,7 @@ PAGE_SIZE = 100
 
 @endpoint(
     "syncCoursePurchases",
+    response=SyncCoursePurchasesResponse,
     request=SyncCoursePurchasesRequest,
     roles={Role.ADMIN},
     rate=("payments",),

@@ -15,6 +15,7 @@ from typing import Any
 
 from functions.payments.fulfilment import apply_subscription, subscription_state
 from functions.payments.models import SyncStripeSubscriptionsRequest
+from functions.payments.responses import SyncStripeSubscriptionsResponse
 from shared import config
 from shared.auth import Caller, Role
 from shared.router import Deploy, endpoint
@@ -26,6 +27,7 @@ ACTIVE = ("active", "trialing")
 
 @endpoint(
     "syncStripeSubscriptions",
+    response=SyncStripeSubscriptionsResponse,
     request=SyncStripeSubscriptionsRequest,
     roles={Role.ADMIN},
     rate=("payments",),

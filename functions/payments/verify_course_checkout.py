@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from functions.payments.models import VerifySessionRequest
+from functions.payments.responses import VerifyCourseCheckoutResponse
 from functions.payments.verify import verify_course_session
 from shared import config
 from shared.auth import Caller
@@ -17,7 +18,11 @@ from shared.router import endpoint
 
 
 @endpoint(
-    "verifyCourseCheckout", request=VerifySessionRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,)
+    "verifyCourseCheckout",
+    response=VerifyCourseCheckoutResponse,
+    request=VerifySessionRequest,
+    rate=("payments",),
+    settings=(config.STRIPE_SECRET_KEY,),
 )
 def verify_course_checkout(body: VerifySessionRequest, caller: Caller) -> dict[str, Any]:
     result = verify_course_session(body.sessionId, caller)

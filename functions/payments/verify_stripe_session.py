@@ -11,13 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 from functions.payments.models import VerifySessionRequest
+from functions.payments.responses import VerifyStripeSessionResponse
 from functions.payments.verify import enrollment_view, verify_course_session
 from shared import config
 from shared.auth import Caller
 from shared.router import endpoint
 
 
-@endpoint("verifyStripeSession", request=VerifySessionRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,))
+@endpoint(
+    "verifyStripeSession",
+    response=VerifyStripeSessionResponse,
+    request=VerifySessionRequest,
+    rate=("payments",),
+    settings=(config.STRIPE_SECRET_KEY,),
+)
 def verify_stripe_session(body: VerifySessionRequest, caller: Caller) -> dict[str, Any]:
     result = verify_course_session(body.sessionId, caller)
     views = [enrollment_view(e) for e in result.enrollments]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from functions.payments.models import VerifySessionRequest
+from functions.payments.responses import VerifySubscriptionSessionResponse
 from functions.payments.verify import verify_subscription
 from shared import config
 from shared.auth import Caller
@@ -19,7 +20,11 @@ from shared.router import endpoint
 
 
 @endpoint(
-    "verifySubscriptionSession", request=VerifySessionRequest, rate=("payments",), settings=(config.STRIPE_SECRET_KEY,)
+    "verifySubscriptionSession",
+    response=VerifySubscriptionSessionResponse,
+    request=VerifySessionRequest,
+    rate=("payments",),
+    settings=(config.STRIPE_SECRET_KEY,),
 )
 def verify_subscription_session(body: VerifySessionRequest, caller: Caller) -> dict[str, Any]:
     result = verify_subscription(body.sessionId, caller)

@@ -68,14 +68,14 @@ def test_every_model_has_a_json_schema(model: type[BaseModel]) -> None:
         assert schema.get("type") == "object" or "anyOf" in schema or "$ref" in schema or schema.get("type") == "array"
 
 
-def test_every_documented_function_has_its_response_model() -> None:
-    from functions.registry import FUNCTIONS
+def test_every_route_and_function_declares_its_response_model() -> None:
+    from shared import router
 
-    for name, target in FUNCTIONS.items():
-        package = target.split(":")[0].rsplit(".", 1)[0]
-        module = importlib.import_module(f"{package}.responses")
-        model_name = name[0].upper() + name[1:] + "Response"
-        assert issubclass(getattr(module, model_name), BaseModel), f"{package}.responses lacks {model_name}"
+    for route in router.all_routes():
+        if route.content_type == "application/json":
+            assert route.response is not None, f"{route.name} declares no response model"
+    for route in router.functions():
+        assert route.response.__name__ == route.name[0].upper() + route.name[1:] + "Response"
 
 
 def test_record_models_require_every_stored_field_and_refuse_others() -> None:
