@@ -6,6 +6,7 @@ Each route is a thin declaration over `entities.api` (records) and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -25,7 +26,7 @@ from entities.responses import (
 )
 from shared.auth import Caller
 from shared.http import Reply
-from shared.router import APP, route
+from shared.router import APP, H, route
 
 ENTITY = f"{APP}/entities/{{entity}}"
 AUTH = f"{APP}/auth"
@@ -61,7 +62,7 @@ class CountQuery(_Query):
     q: str | None = None
 
 
-def _entity_route(methods: str, path: str, name: str, **kwargs: Any) -> Any:
+def _entity_route(methods: str, path: str, name: str, **kwargs: Any) -> Callable[[H], H]:
     return route(methods, path, name=name, anonymous=True, tags=("entities",), path_schemas=ENTITY_PARAM, **kwargs)
 
 
@@ -146,7 +147,7 @@ def update_me(body: Any, caller: Caller) -> Any:
 # --- accounts --------------------------------------------------------------------------
 
 
-def _auth_route(path: str, name: str, request: type[BaseModel], **kwargs: Any) -> Any:
+def _auth_route(path: str, name: str, request: type[BaseModel], **kwargs: Any) -> Callable[[H], H]:
     return route("POST", f"{AUTH}/{path}", name=name, request=request, rate=("auth",), tags=("auth",), **kwargs)
 
 

@@ -19,6 +19,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from shared import config
 from shared.errors import RateLimitedError
@@ -245,7 +246,7 @@ def forget_leases() -> None:
     _limiter.forget()
 
 
-def _datetime(ts: int):  # noqa: ANN202 - a datetime for Firestore's TTL
-    from datetime import UTC, datetime
+def _datetime(ts: int) -> datetime:
+    """A datetime for Firestore's TTL policy."""
 
     return datetime.fromtimestamp(ts, UTC)

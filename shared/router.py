@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -43,6 +43,7 @@ API_MODULES = (
     "shared.api_routes",
 )
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
+H = TypeVar("H", bound=Callable[..., Any])
 _FUNCTION_NAME = re.compile(r"^[a-z][A-Za-z0-9]{0,63}$")
 
 
@@ -86,7 +87,7 @@ class Route:
 
     def call(self, req: flask.Request, params: Mapping[str, str]) -> flask.Response:
         """Run the shared pipeline with this route's path and query parameters bound."""
-        kwargs = {k: v for k, v in params.items() if k != "appId"}
+        kwargs: dict[str, Any] = {k: v for k, v in params.items() if k != "appId"}
 
         def handler(body: Any, caller: Caller) -> Any:
             if self.query is not None:
@@ -227,7 +228,7 @@ def route(
     tags: Iterable[str] = (),
     path_schemas: Mapping[str, dict[str, Any]] | None = None,
     content_type: str = "application/json",
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+) -> Callable[[H], H]:
     """Declare `handler(body, caller, **path_params[, query])` as a route of the `api` service.
 
     GET routes are read-only unless said otherwise. The handler is returned unchanged.
@@ -244,7 +245,7 @@ def route(
         settings=tuple(settings),
     )
 
-    def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
+    def decorate(handler: H) -> H:
         summary, description = _split_doc(handler)
         _register(
             Route(
@@ -311,6 +312,7 @@ def load_function(name: str) -> Callable[[flask.Request], flask.Response]:
 def _target_attribute(module: Any, route_: Route) -> str:
     for attribute, value in vars(module).items():
         if getattr(value, "route", None) is route_:
+            assert isinstance(attribute, str)
             return attribute
     raise RuntimeError(f"{route_.name} has no target in {module.__name__}")
 
@@ -365,13 +367,15 @@ def dispatch(req: flask.Request) -> flask.Response:
     if path.startswith("/api/api/"):  # served behind a URL that keeps the service's own name
         path = path[4:]
     url_map, routes = _table()
+    index: int
+    params: Mapping[str, Any]
     adapter = url_map.bind("", url_scheme="http")
     try:
         index, params = adapter.match(path, method=req.method)
     except NotFound:
         return error_response(NotFoundError(f"No route for {req.method} {req.path}"), req)
     except MethodNotAllowed as exc:
-        allowed = ", ".join(m for m in exc.valid_methods or () if m not in ("OPTIONS", "HEAD"))
+        allowed = ", ".join(sorted(m for m in exc.valid_methods or () if m not in ("OPTIONS", "HEAD")))
         return error_response(MethodNotAllowedError(f"{req.path} accepts {allowed}", headers={"Allow": allowed}), req)
     except Exception as exc:  # noqa: BLE001 - a redirect or anything else still answers the envelope
         return error_response(exc, req)
@@ -379,7 +383,8 @@ def dispatch(req: flask.Request) -> flask.Response:
         if "appId" in params and params["appId"] != config.app_id():
             raise NotFoundError(f"Unknown app {params['appId']!r}", details={"app_id": params["appId"]})
         if index == -1:
-            return load_function(params["name"])(req)
+            target = load_function(params["name"])
+            return target(req)
     except Exception as exc:  # noqa: BLE001 - answered with the envelope
         return error_response(exc, req)
     return routes[index].call(req, params)

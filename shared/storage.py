@@ -172,7 +172,7 @@ class GcsBlobStore:
 
     def _bucket(self) -> Any:
         if self._client is None:
-            from google.cloud import storage
+            from google.cloud import storage  # type: ignore[attr-defined]
 
             self._client = storage.Client(project=config.project_id())
         return self._client.bucket(self.bucket_name)
