@@ -254,11 +254,26 @@ def validate(model: type[BaseModel], payload: Any) -> BaseModel:
 
 
 def validation_details(exc: ValidationError) -> list[dict[str, str]]:
-    """Field locations and error types only: never pydantic's text or the input values."""
+    """Each refused field's location, error type and reason in words; never the input value."""
     return [
-        {"field": ".".join(str(p) for p in err["loc"]) or "body", "type": err["type"]}
-        for err in exc.errors(include_url=False, include_input=False)
+        {"field": ".".join(str(p) for p in err["loc"]) or "body", "type": err["type"], "message": _reason(err)}
+        for err in exc.errors(include_url=False, include_context=False)
     ]
+
+
+def _reason(err: Any) -> str:
+    # A validator's own ValueError reads "Value error, <reason>": the reason is what the user needs.
+    message = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    value = err.get("input")
+    # Some parser messages quote part of what was sent; those fall back to the bare type.
+    if (
+        isinstance(value, str | int | float)
+        and not isinstance(value, bool)
+        and len(str(value)) >= 4
+        and str(value) in message
+    ):
+        return f"invalid value ({err['type']})"
+    return message
 
 
 def error_response(

@@ -35,7 +35,14 @@ def test_unknown_fields_and_wrong_types_are_refused_without_writing(db: Any) -> 
     with pytest.raises(InvalidInputError) as caught:
         store.create("Course", {"title": "X", "colour": "red", "price": "cheap"}, created_by=None)
     assert caught.value.details == {
-        "fields": [{"field": "price", "type": "float_parsing"}, {"field": "colour", "type": "extra_forbidden"}]
+        "fields": [
+            {
+                "field": "price",
+                "type": "float_parsing",
+                "message": "Input should be a valid number, unable to parse string as a number",
+            },
+            {"field": "colour", "type": "extra_forbidden", "message": "Extra inputs are not permitted"},
+        ]
     }
     assert list(db.collection("Course").stream()) == []
 
