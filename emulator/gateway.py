@@ -208,7 +208,7 @@ def create_app() -> flask.Flask:
 
         return error_response(MethodNotAllowedError(), flask.request)
 
-    # --- certificates (issue 4): public verification and local signed downloads ---
+    # --- certificates: public verification pages and signed downloads of locally stored PDFs ---
     from functions.certificates import routes as certificate_routes
 
     certificate_routes.register(app)

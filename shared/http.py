@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,7 @@ from shared import config, logging, ratelimit
 from shared.auth import Caller, Role, caller_from_headers
 from shared.errors import (
     AppError,
+    ConfigurationError,
     ForbiddenError,
     InvalidInputError,
     MethodNotAllowedError,
@@ -145,6 +147,7 @@ def raw_endpoint(
 
 def serve(req: flask.Request, spec: Spec, handler: Callable[[Any, Caller], Any]) -> flask.Response:
     """Run the whole pipeline for one request and always answer."""
+    started = time.perf_counter()
     logging.bind_request(req.headers.get("Function-Execution-Id"), req.headers.get("X-Cloud-Trace-Context"), spec.name)
     extra_headers: dict[str, str] = {}
     try:
@@ -171,7 +174,9 @@ def serve(req: flask.Request, spec: Spec, handler: Callable[[Any, Caller], Any])
             result = run()
         reply = result if isinstance(result, Reply) else Reply(result)
         reply.headers = {**extra_headers, **reply.headers}
-        return _response(reply, req)
+        response = _response(reply, req)
+        logging.access(req.method, req.path, response.status_code, started)
+        return response
     except Exception as exc:  # noqa: BLE001 - the one place errors become answers
         return error_response(exc, req, extra_headers)
 
@@ -281,7 +286,10 @@ def error_response(
 ) -> flask.Response:
     """Map any exception to the envelope; unknown ones are logged and answered 500."""
     app_error = to_app_error(exc)
-    if app_error.status >= 500:
+    if isinstance(app_error, ConfigurationError):
+        # Expected until an operator sets the value: the message names the setting; a trace adds nothing.
+        logging.warning(app_error.message, code=app_error.code, details=app_error.details)
+    elif app_error.status >= 500:
         logging.error(
             f"{type(exc).__name__}: {app_error.message}",
             code=app_error.code,
