@@ -15,8 +15,11 @@ and finds the record::
             return previous.result  # done before
         ...  # reads, then writes
         idempotency.complete(tx, "stripe-event", event_id, {"outcome": "processed"})
+        return {"outcome": "processed"}
 
-    run_transaction(run, settled=lambda: idempotency.previous("stripe-event", event_id))
+    run_transaction(run)
+
+(`previous(scope, key)`, a plain read, suits `run_transaction`'s `settled` check.)
 
 Work that calls another service (a refund, an HR sync) holds the key in a
 transaction of its own first (`claim(tx, scope, key, hold=timedelta(minutes=5))`),

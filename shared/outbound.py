@@ -203,9 +203,8 @@ def _timed_out(exc: BaseException) -> bool:
     from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    if isinstance(exc, requests.ConnectTimeout) or isinstance(reason, NewConnectionError):
-        # urllib3 files a refused connection under connect timeouts; it is unreachable.
-        return isinstance(exc, requests.ConnectTimeout) and not isinstance(reason, NewConnectionError)
+    if isinstance(reason, NewConnectionError):  # urllib3 files a refused connection under timeouts
+        return False
     return isinstance(exc, requests.Timeout) or isinstance(reason, Urllib3Timeout)
 
 
