@@ -144,7 +144,10 @@ def register(body: RegisterRequest, caller: Caller) -> dict[str, Any]:
     try:
         role = Role(role)
     except ValueError:
-        raise InvalidInputError("Unknown role", details={"fields": [{"field": "role", "type": "enum"}]}) from None
+        raise InvalidInputError(
+            "Unknown role",
+            details={"fields": [{"field": "role", "type": "enum", "message": "role must be student or instructor"}]},
+        ) from None
     if role not in SELF_SERVICE_ROLES and not caller.is_admin:
         raise ForbiddenError(f"Only an admin can create {role} accounts")
     user = create_user(

@@ -50,7 +50,8 @@ class EnrollmentPolicy(Policy):
         course_id = data.get("course_id")
         if not isinstance(course_id, str):
             raise InvalidInputError(
-                "course_id is required", details={"fields": [{"field": "course_id", "type": "missing"}]}
+                "course_id is required",
+                details={"fields": [{"field": "course_id", "type": "missing", "message": "course_id is required"}]},
             )
         course = store.find("Course", course_id)
         if course is None or not course.get("is_published"):

@@ -193,7 +193,8 @@ def writable_enrollment(caller: Caller, enrollment_id: Any) -> dict[str, Any]:
     require_signed_in(caller)
     if not isinstance(enrollment_id, str) or not enrollment_id:
         raise InvalidInputError(
-            "enrollment_id is required", details={"fields": [{"field": "enrollment_id", "type": "missing"}]}
+            "enrollment_id is required",
+            details={"fields": [{"field": "enrollment_id", "type": "missing", "message": "enrollment_id is required"}]},
         )
     enrollment = store.find("Enrollment", enrollment_id) if ID_PATTERN.match(enrollment_id) else None
     if enrollment is None:

@@ -265,8 +265,8 @@ def query(
     return out
 
 
-def _fingerprint(q: Any, sort: Sort, fields: list[str] | None) -> str:
-    blob = json.dumps([q, sort.text, fields or []], sort_keys=True, default=str)
+def _fingerprint(q: Any) -> str:
+    blob = json.dumps(q, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -280,12 +280,18 @@ def page(
     fields: list[str] | None = None,
     scope: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One cursor page: `{items, next_cursor, has_more}`; stable under inserts (keyset)."""
+    """One cursor page: `{items, next_cursor, has_more}`; stable under inserts (keyset).
+
+    The cursor carries its sort and field list, so the next page may omit them (the
+    SDK sends only the query, limit and cursor); stating different ones is a 400.
+    """
     tree = combine(q, scope)
-    order = parse_sort(sort)
     count = _bounded(limit, default=100)
-    fingerprint = _fingerprint(q, order, fields)
-    after = _decode_cursor(cursor, fingerprint) if cursor else None
+    after: list[Any] | None = None
+    if cursor:
+        after, order, fields = _decode_cursor(cursor, _fingerprint(q), sort, fields)
+    else:
+        order = parse_sort(sort)
     items: list[dict[str, Any]] = []
     has_more = False
     last: dict[str, Any] | None = None
@@ -295,27 +301,38 @@ def page(
             break
         items.append(project(doc, fields))
         last = doc
-    next_cursor = _encode_cursor(list(sort_key(last, order.field)), fingerprint) if has_more and last else None
+    next_cursor = (
+        _encode_cursor(list(sort_key(last, order.field)), _fingerprint(q), order, fields) if has_more and last else None
+    )
     return {"items": items, "next_cursor": next_cursor, "has_more": has_more}
 
 
-def _encode_cursor(key: list[Any], fingerprint: str) -> str:
-    raw = json.dumps({"k": key, "f": fingerprint}, separators=(",", ":")).encode()
+def _encode_cursor(key: list[Any], fingerprint: str, order: Sort, fields: list[str] | None) -> str:
+    state = {"k": key, "f": fingerprint, "s": order.text, "fl": fields or None}
+    raw = json.dumps(state, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, fingerprint: str) -> list[Any]:
+def _decode_cursor(
+    cursor: str, fingerprint: str, sort: Any, fields: list[str] | None
+) -> tuple[list[Any], Sort, list[str] | None]:
+    """The cursor's key, sort and fields; a sort, field list or query other than its own is a 400."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        key, seen = data["k"], data["f"]
+        key, seen, own_sort, own_fields = data["k"], data["f"], parse_sort(data["s"]), data["fl"]
         if not (isinstance(key, list) and len(key) == 3):
             raise ValueError
-    except (ValueError, KeyError, TypeError):
+        if own_fields is not None and not (
+            isinstance(own_fields, list) and all(isinstance(f, str) for f in own_fields)
+        ):
+            raise ValueError
+    except (ValueError, KeyError, TypeError, InvalidInputError):
         raise InvalidInputError("Invalid cursor") from None
-    if seen != fingerprint:
+    stated_sort = parse_sort(sort) if sort not in (None, "") else own_sort
+    if seen != fingerprint or stated_sort != own_sort or (fields and fields != own_fields):
         raise InvalidInputError("The cursor belongs to a different query, sort or field list")
-    return key
+    return key, own_sort, own_fields
 
 
 def count(name: str, q: Any = None, *, scope: dict[str, Any] | None = None) -> int:

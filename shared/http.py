@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,7 @@ from shared import config, logging, ratelimit
 from shared.auth import Caller, Role, caller_from_headers
 from shared.errors import (
     AppError,
+    ConfigurationError,
     ForbiddenError,
     InvalidInputError,
     MethodNotAllowedError,
@@ -90,6 +92,7 @@ class Spec:
 
 def serve(req: flask.Request, spec: Spec, handler: Callable[[Any, Caller], Any]) -> flask.Response:
     """Run the whole pipeline for one request and always answer."""
+    started = time.perf_counter()
     logging.bind_request(req.headers.get("Function-Execution-Id"), req.headers.get("X-Cloud-Trace-Context"), spec.name)
     extra_headers: dict[str, str] = {}
     try:
@@ -116,7 +119,9 @@ def serve(req: flask.Request, spec: Spec, handler: Callable[[Any, Caller], Any])
             result = run()
         reply = result if isinstance(result, Reply) else Reply(result)
         reply.headers = {**extra_headers, **reply.headers}
-        return _response(reply, req)
+        response = _response(reply, req)
+        logging.access(req.method, req.path, response.status_code, started)
+        return response
     except Exception as exc:  # noqa: BLE001 - the one place errors become answers
         return error_response(exc, req, extra_headers)
 
@@ -199,11 +204,26 @@ def validate(model: type[BaseModel], payload: Any) -> BaseModel:
 
 
 def validation_details(exc: ValidationError) -> list[dict[str, str]]:
-    """Field locations and error types only: never pydantic's text or the input values."""
+    """Each refused field's location, error type and reason in words; never the input value."""
     return [
-        {"field": ".".join(str(p) for p in err["loc"]) or "body", "type": err["type"]}
-        for err in exc.errors(include_url=False, include_input=False)
+        {"field": ".".join(str(p) for p in err["loc"]) or "body", "type": err["type"], "message": _reason(err)}
+        for err in exc.errors(include_url=False, include_context=False)
     ]
+
+
+def _reason(err: Any) -> str:
+    # A validator's own ValueError reads "Value error, <reason>": the reason is what the user needs.
+    message = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    value = err.get("input")
+    # Some parser messages quote part of what was sent; those fall back to the bare type.
+    if (
+        isinstance(value, str | int | float)
+        and not isinstance(value, bool)
+        and len(str(value)) >= 4
+        and str(value) in message
+    ):
+        return f"invalid value ({err['type']})"
+    return message
 
 
 def error_response(
@@ -211,7 +231,10 @@ def error_response(
 ) -> flask.Response:
     """Map any exception to the envelope; unknown ones are logged and answered 500."""
     app_error = to_app_error(exc)
-    if app_error.status >= 500:
+    if isinstance(app_error, ConfigurationError):
+        # Expected until an operator sets the value: the message names the setting; a trace adds nothing.
+        logging.warning(app_error.message, code=app_error.code, details=app_error.details)
+    elif app_error.status >= 500:
         logging.error(
             f"{type(exc).__name__}: {app_error.message}",
             code=app_error.code,

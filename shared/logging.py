@@ -63,6 +63,17 @@ def log(severity: str, message: str, **fields: Any) -> None:
     sys.stdout.flush()
 
 
+def access(method: str, path: str, status: int, started: float) -> None:
+    """The one line an answered request leaves; `started` is its `time.perf_counter()` at arrival."""
+    info(
+        f"{method} {path} {status}",
+        method=method,
+        path=path,  # without the query string, which may carry tokens
+        status=status,
+        duration_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+
+
 def info(message: str, **fields: Any) -> None:
     log("INFO", message, **fields)
 

@@ -54,9 +54,13 @@ def client() -> StripeClient:
 def _client(api_key: str, api_base: str) -> StripeClient:
     import stripe
 
+    from shared import outbound
+
+    # Stripe's SDK keeps its own retries (with idempotency keys) and error types; the
+    # session adds our request log, so no retries of ours on top.
     kwargs: dict[str, Any] = {
         "max_network_retries": MAX_NETWORK_RETRIES,
-        "http_client": stripe.RequestsClient(timeout=TIMEOUT_SECONDS),
+        "http_client": stripe.RequestsClient(timeout=TIMEOUT_SECONDS, session=outbound.session("stripe")),
     }
     if api_base:
         kwargs["base_addresses"] = {"api": api_base.rstrip("/")}

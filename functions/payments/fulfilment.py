@@ -3,10 +3,11 @@
 Each effect is one Firestore transaction that reads what it is about to write and
 writes only what is missing, keyed by ids derived from Stripe's (purchase ids from
 the session or PaymentIntent, enrollment ids from course and email, subscription
-records by Stripe subscription id, processed events by event id). However often
-and however concurrently the same payment is reported, the same documents result.
-Firestore retries a transaction that lost a race; the loser then finds the
-winner's writes and does nothing.
+records by Stripe subscription id). A webhook event is claimed and completed
+through `shared.idempotency` in the same transaction, and logged as a StripeEvent.
+However often and however concurrently the same payment is reported, the same
+documents result. Firestore retries a transaction that lost a race; the loser then
+finds the winner's writes and does nothing.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from typing import Any
 from entities import store
 from entities.enrollment import enrollment_id
 from entities.purchase import purchase_id
-from shared.firestore import LOCK_WAIT_SECONDS, io, now_iso, run_transaction
+from shared import idempotency
+from shared.firestore import LOCK_WAIT_SECONDS, now_iso, run_transaction
 
 OWNED_STATUSES = ("active", "completed")
 CHECKOUT_KIND_COURSES = "course_purchase"
 CHECKOUT_KIND_SUBSCRIPTION = "subscription"
 _METADATA_VALUE_LIMIT = 500  # Stripe's limit on one metadata value
+EVENT_SCOPE = "stripe-event"  # idempotency keys of webhook events are their ids
 
 
 @dataclass(frozen=True)
@@ -112,8 +115,19 @@ def iso_from_unix(ts: int | None) -> str | None:
 # --- transactions -----------------------------------------------------------------
 
 
-def _event_doc(event: EventRef, outcome: str, object_id: str | None, detail: str | None = None) -> dict[str, Any]:
-    return store.record(
+def _event_seen(tx: Any, event: EventRef | None) -> bool:
+    """True when the event was handled before (read first: the transaction's writes come after)."""
+    return event is not None and idempotency.claim(tx, EVENT_SCOPE, event.id) is not None
+
+
+def _event_done(
+    tx: Any, event: EventRef | None, outcome: str, object_id: str | None, detail: str | None = None
+) -> None:
+    """Complete the event's key and log it as a StripeEvent; both expire together."""
+    if event is None:
+        return
+    idempotency.complete(tx, EVENT_SCOPE, event.id, {"outcome": outcome, "object_id": object_id})
+    logged = store.record(
         "StripeEvent",
         {
             "type": event.type,
@@ -126,19 +140,27 @@ def _event_doc(event: EventRef, outcome: str, object_id: str | None, detail: str
         created_by="stripe",
         id=event.id,
     )
+    # A timestamp, not the model's ISO text, so the TTL policy deletes the record.
+    tx.set(store.collection("StripeEvent").document(event.id), {**logged, "expires_at": idempotency.expiry()})
+
+
+def _duplicate_check(event: EventRef | None, answer: type[Any]) -> Callable[[], Any] | None:
+    """The event already completed by a contender answers as a duplicate."""
+    if event is None:
+        return None
+    return lambda: answer(duplicate_event=True) if idempotency.previous(EVENT_SCOPE, event.id) else None
 
 
 def record_event_only(event: EventRef, outcome: str, object_id: str | None, detail: str | None = None) -> bool:
     """Mark an event handled with nothing else to do; False when it already was."""
-    ref = store.collection("StripeEvent").document(event.id)
 
     def run(tx: Any) -> bool:
-        if ref.get(transaction=tx).exists:
+        if _event_seen(tx, event):
             return False
-        tx.create(ref, _event_doc(event, outcome, object_id, detail))
+        _event_done(tx, event, outcome, object_id, detail)
         return True
 
-    result: bool = run_transaction(run)
+    result: bool = run_transaction(run, settled=lambda: False if idempotency.previous(EVENT_SCOPE, event.id) else None)
     return result
 
 
@@ -151,14 +173,12 @@ def fulfil_payment(payment: Payment, event: EventRef | None = None) -> Fulfilmen
     purchases = store.collection("Purchase")
     enrollments = store.collection("Enrollment")
     purchase_ref = purchases.document(payment.purchase_id)
-    event_ref = store.collection("StripeEvent").document(event.id) if event else None
     enrollment_refs = [enrollments.document(enrollment_id(cid, payment.user_email)) for cid in payment.course_ids]
 
     def run(tx: Any) -> Fulfilment:
-        refs = [purchase_ref, *enrollment_refs] + ([event_ref] if event_ref else [])
-        snaps = _snapshots(tx, refs)
-        if event_ref is not None and snaps[event_ref.path].exists:
+        if _event_seen(tx, event):
             return Fulfilment(duplicate_event=True)
+        snaps = _snapshots(tx, [purchase_ref, *enrollment_refs])
         existing = snaps[purchase_ref.path]
         current = existing.to_dict() if existing.exists else None
         result = Fulfilment()
@@ -211,34 +231,24 @@ def fulfil_payment(payment: Payment, event: EventRef | None = None) -> Fulfilmen
                     tx.set(ref, enrollment)
                 result.enrollments.append(enrollment)
                 result.new_enrollments += 1
-        if event_ref is not None and event is not None:
-            outcome = "processed" if result.purchase_created else "already_fulfilled"
-            tx.create(event_ref, _event_doc(event, outcome, payment.stripe_id))
+        _event_done(tx, event, "processed" if result.purchase_created else "already_fulfilled", payment.stripe_id)
         return result
 
-    outcome: Fulfilment = run_transaction(run, settled=_duplicate_check(event_ref))
+    outcome: Fulfilment = run_transaction(run, settled=_duplicate_check(event, Fulfilment))
     return outcome
-
-
-def _duplicate_check(event_ref: Any, answer: type[Any] = Fulfilment) -> Callable[[], Any] | None:
-    """The event already recorded by a contender answers as a duplicate."""
-    if event_ref is None:
-        return None
-    return lambda: answer(duplicate_event=True) if event_ref.get(**io()).exists else None
 
 
 def record_failed_payment(payment: Payment, event: EventRef | None = None) -> Fulfilment:
     """Keep a failed attempt on record; a purchase already paid is never downgraded."""
     purchase_ref = store.collection("Purchase").document(payment.purchase_id)
-    event_ref = store.collection("StripeEvent").document(event.id) if event else None
 
     def run(tx: Any) -> Fulfilment:
-        snaps = _snapshots(tx, [purchase_ref] + ([event_ref] if event_ref else []))
-        if event_ref is not None and snaps[event_ref.path].exists:
+        if _event_seen(tx, event):
             return Fulfilment(duplicate_event=True)
+        snap = purchase_ref.get(transaction=tx, timeout=LOCK_WAIT_SECONDS)
         result = Fulfilment()
-        if snaps[purchase_ref.path].exists:
-            result.purchase = snaps[purchase_ref.path].to_dict()
+        if snap.exists:
+            result.purchase = snap.to_dict()
         else:
             doc = store.record(
                 "Purchase",
@@ -260,13 +270,10 @@ def record_failed_payment(payment: Payment, event: EventRef | None = None) -> Fu
             )
             tx.create(purchase_ref, doc)
             result.purchase, result.purchase_created = doc, True
-        if event_ref is not None and event is not None:
-            tx.create(
-                event_ref, _event_doc(event, "processed" if result.purchase_created else "ignored", payment.stripe_id)
-            )
+        _event_done(tx, event, "processed" if result.purchase_created else "ignored", payment.stripe_id)
         return result
 
-    outcome: Fulfilment = run_transaction(run, settled=_duplicate_check(event_ref))
+    outcome: Fulfilment = run_transaction(run, settled=_duplicate_check(event, Fulfilment))
     return outcome
 
 
@@ -333,13 +340,11 @@ def apply_subscription(
     existing record (invoices say too little to create one).
     """
     ref = store.collection("Subscription").document(state.stripe_subscription_id)
-    event_ref = store.collection("StripeEvent").document(event.id) if event else None
 
     def run(tx: Any) -> SubscriptionResult:
-        snaps = _snapshots(tx, [ref] + ([event_ref] if event_ref else []))
-        if event_ref is not None and snaps[event_ref.path].exists:
+        if _event_seen(tx, event):
             return SubscriptionResult(duplicate_event=True)
-        snap = snaps[ref.path]
+        snap = ref.get(transaction=tx, timeout=LOCK_WAIT_SECONDS)
         current = snap.to_dict() if snap.exists else None
         result = SubscriptionResult(record=current)
         outcome = "processed"
@@ -365,11 +370,10 @@ def apply_subscription(
                 doc = store.merged("Subscription", current, {**changes, "stripe_state_at": as_of})
                 tx.set(ref, doc)
                 result.record, result.changed = doc, differs
-        if event_ref is not None and event is not None:
-            tx.create(event_ref, _event_doc(event, outcome, state.stripe_subscription_id))
+        _event_done(tx, event, outcome, state.stripe_subscription_id)
         return result
 
-    outcome: SubscriptionResult = run_transaction(run, settled=_duplicate_check(event_ref, SubscriptionResult))
+    outcome: SubscriptionResult = run_transaction(run, settled=_duplicate_check(event, SubscriptionResult))
     return outcome
 
 

@@ -35,7 +35,14 @@ def test_unknown_fields_and_wrong_types_are_refused_without_writing(db: Any) -> 
     with pytest.raises(InvalidInputError) as caught:
         store.create("Course", {"title": "X", "colour": "red", "price": "cheap"}, created_by=None)
     assert caught.value.details == {
-        "fields": [{"field": "price", "type": "float_parsing"}, {"field": "colour", "type": "extra_forbidden"}]
+        "fields": [
+            {
+                "field": "price",
+                "type": "float_parsing",
+                "message": "Input should be a valid number, unable to parse string as a number",
+            },
+            {"field": "colour", "type": "extra_forbidden", "message": "Extra inputs are not permitted"},
+        ]
     }
     assert list(db.collection("Course").stream()) == []
 
@@ -119,6 +126,35 @@ def test_cursor_of_another_query_or_garbage_is_refused(db: Any) -> None:
     assert caught.value.message == "The cursor belongs to a different query, sort or field list"
     with pytest.raises(InvalidInputError):
         store.page("Course", None, sort="title", cursor="not-a-cursor")
+
+
+def test_cursor_without_sort_or_fields_continues_with_its_own(db: Any) -> None:
+    # GIVEN a first page asked with a sort and a field list
+    _courses(5)
+    first = store.page("Course", {"level": "beginner"}, sort="-title", limit=2, fields=["title"])
+    # WHEN the next pages repeat only the query and the cursor, as the SDK does
+    second = store.page("Course", {"level": "beginner"}, limit=2, cursor=first["next_cursor"])
+    third = store.page("Course", {"level": "beginner"}, sort="-title", limit=2, cursor=second["next_cursor"])
+    # THEN they continue in the cursor's order with its fields
+    assert [r["title"] for p in (first, second, third) for r in p["items"]] == [
+        f"Course {i:02d}" for i in (4, 3, 2, 1, 0)
+    ]
+    assert all(set(r) == {"id", "title"} for p in (first, second, third) for r in p["items"])
+    assert third["has_more"] is False
+
+
+@pytest.mark.parametrize(
+    "override",
+    [{"sort": "title"}, {"fields": ["title", "price"]}, {"q": {"level": "advanced"}}],
+    ids=["sort", "fields", "query"],
+)
+def test_cursor_with_a_conflicting_sort_fields_or_query_is_refused(db: Any, override: dict[str, Any]) -> None:
+    _courses(3)
+    first = store.page("Course", {"level": "beginner"}, sort="-title", limit=1, fields=["title"])
+    asked = {"q": {"level": "beginner"}, **override}
+    with pytest.raises(InvalidInputError) as caught:
+        store.page("Course", asked.pop("q"), limit=1, cursor=first["next_cursor"], **asked)
+    assert caught.value.message == "The cursor belongs to a different query, sort or field list"
 
 
 def test_bulk_create_is_all_or_nothing(db: Any) -> None:

@@ -49,6 +49,18 @@ def test_register_refuses_bad_input_and_writes_nothing(gateway: Any, db: Any, bo
     assert list(db.collection("User").stream()) == []
 
 
+def test_refused_fields_say_why_without_echoing_the_value(gateway: Any, db: Any) -> None:
+    # GIVEN a password the strength rule refuses, and an email that is not one
+    resp = _register(gateway, email="no-at-sign-here", password="onlyletters")
+    # THEN each field names its reason in words, and neither value comes back
+    assert resp.status_code == 400
+    assert resp.get_json()["details"]["fields"] == [
+        {"field": "email", "type": "value_error", "message": "not a valid email address"},
+        {"field": "password", "type": "value_error", "message": "password must mix letters with digits or symbols"},
+    ]
+    assert "onlyletters" not in resp.get_data(as_text=True) and "no-at-sign-here" not in resp.get_data(as_text=True)
+
+
 def test_self_registration_cannot_create_admins(gateway: Any, db: Any) -> None:
     resp = _register(gateway, role="admin")
     assert resp.status_code == 403

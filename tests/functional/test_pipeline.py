@@ -43,10 +43,16 @@ def test_non_utf8_body_is_a_415(gateway: Any, admin_token: str) -> None:
 @pytest.mark.parametrize(
     ("payload", "fields"),
     [
-        ({"page": "1"}, [{"field": "page", "type": "int_type"}]),
-        ({"page": 0}, [{"field": "page", "type": "greater_than_equal"}]),
-        ({"limit": 101}, [{"field": "limit", "type": "less_than_equal"}]),
-        ({"pages": 2}, [{"field": "pages", "type": "extra_forbidden"}]),
+        ({"page": "1"}, [{"field": "page", "type": "int_type", "message": "Input should be a valid integer"}]),
+        (
+            {"page": 0},
+            [{"field": "page", "type": "greater_than_equal", "message": "Input should be greater than or equal to 1"}],
+        ),
+        (
+            {"limit": 101},
+            [{"field": "limit", "type": "less_than_equal", "message": "Input should be less than or equal to 100"}],
+        ),
+        ({"pages": 2}, [{"field": "pages", "type": "extra_forbidden", "message": "Extra inputs are not permitted"}]),
     ],
 )
 def test_wrong_types_and_unknown_fields_name_the_field(
@@ -194,6 +200,50 @@ def test_unexpected_errors_are_500_without_internals(gateway: Any, admin_token: 
     assert body["message"] == "Internal server error" and "secret" not in str(body)
     logged = capsys.readouterr().out
     assert '"severity": "ERROR"' in logged and "KeyError" in logged and "stack_trace" in logged
+
+
+def _log_lines(capsys: Any) -> list[dict[str, Any]]:
+    import json
+
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+
+
+def test_missing_setting_logs_one_warning_line_without_a_stack_trace(
+    gateway: Any, admin_token: str, monkeypatch: Any, capsys: Any
+) -> None:
+    # GIVEN Stripe's key is not configured
+    monkeypatch.delenv("STRIPE_SECRET_KEY", raising=False)
+    capsys.readouterr()
+    # WHEN a payment function is called
+    resp = gateway.post("/api/apps/sparkacademy/functions/createStripeCheckout", json={}, headers=bearer(admin_token))
+    # THEN it answers 503 and leaves exactly one WARNING line naming the setting
+    body = _envelope(resp, 503, "CONFIGURATION_ERROR")
+    assert body["details"] == {"missing": ["STRIPE_SECRET_KEY"]}
+    [line] = _log_lines(capsys)
+    assert (line["severity"], line["message"], line["code"]) == (
+        "WARNING",
+        "Missing required settings: STRIPE_SECRET_KEY",
+        "CONFIGURATION_ERROR",
+    )
+    assert "stack_trace" not in line and line["function"] == "createStripeCheckout"
+
+
+def test_a_successful_request_leaves_one_access_line(gateway: Any, admin_token: str, capsys: Any) -> None:
+    capsys.readouterr()
+    resp = gateway.post(
+        INVOKE, json={}, headers={**bearer(admin_token), "Function-Execution-Id": "exec-123", "X-Unused": "?"}
+    )
+    assert resp.status_code == 200
+    [line] = _log_lines(capsys)
+    assert {k: line[k] for k in ("severity", "method", "path", "status", "request_id", "function")} == {
+        "severity": "INFO",
+        "method": "POST",
+        "path": INVOKE,
+        "status": 200,
+        "request_id": "exec-123",
+        "function": "listPaidUsers",
+    }
+    assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
 
 
 def test_storage_outage_is_a_retryable_503(gateway: Any, admin_token: str, monkeypatch: Any) -> None:

@@ -54,3 +54,20 @@ def test_missing_stripe_key_is_a_configuration_error(stripe_server, make_user, m
     assert resp.status_code == 503
     assert resp.json["code"] == "CONFIGURATION_ERROR"
     assert resp.json["details"] == {"missing": ["STRIPE_SECRET_KEY"]}
+
+
+def test_stripe_calls_are_logged_by_the_outbound_session_without_the_key(
+    stripe_server, make_user, make_course, invoke, capsys
+):
+    import json
+
+    from tests.payments.conftest import SECRET_KEY
+
+    course = make_course()
+    _, token = make_user("student")
+    capsys.readouterr()
+    assert invoke("createStripeCheckout", {"courseId": course["id"], **URLS}, token).status_code == 200
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    calls = [line for line in lines if line["message"] == "outbound request" and line["service"] == "stripe"]
+    assert [(c["method"], c["status"]) for c in calls if c["url"].endswith("/v1/checkout/sessions")] == [("POST", 200)]
+    assert SECRET_KEY not in json.dumps(lines)

@@ -366,3 +366,33 @@ def test_localstripe_delivers_signed_events_for_real_payments(
     failed = wait_for(lambda: [p for p in docs("Purchase") if p["status"] == "failed"])
     assert failed[0]["course_ids"] == [other["id"]]
     assert len(docs("Enrollment")) == 1
+
+
+def test_event_records_carry_a_ttl_timestamp_and_an_expired_key_is_handled_again(
+    stripe_server, make_user, make_course, deliver
+):
+    from datetime import UTC, datetime, timedelta
+
+    from shared import idempotency
+
+    # GIVEN a handled event
+    user, _ = make_user("student")
+    payload = make_event("checkout.session.completed", session_object([make_course()["id"]], user), event_id="evt_ttl")
+    assert deliver(payload).json["outcome"] == "processed"
+    # THEN its log and its key expire together, as timestamps a TTL policy can act on
+    [event] = docs("StripeEvent")
+    [key] = docs(idempotency.COLLECTION)
+    assert isinstance(event["expires_at"], datetime) and isinstance(key["expires_at"], datetime)
+    assert abs(event["expires_at"] - key["expires_at"]) < timedelta(seconds=5)
+    assert (key["scope"], key["key"], key["status"], key["result"]) == (
+        "stripe-event",
+        "evt_ttl",
+        "completed",
+        {"outcome": "processed", "object_id": event["object_id"]},
+    )
+    # WHEN the key has expired (not yet deleted) THEN a redelivery is handled again, changing nothing twice
+    idempotency.record_ref("stripe-event", "evt_ttl").update({"expires_at": datetime.now(UTC) - timedelta(seconds=1)})
+    again = deliver(payload)
+    assert again.json["outcome"] == "processed"
+    assert len(docs("Enrollment")) == 1 and len(docs("Purchase")) == 1
+    assert docs("StripeEvent")[0]["outcome"] == "already_fulfilled"
