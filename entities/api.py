@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from entities import store
-from entities.base import BUILTIN_FIELDS, EntityType, check_id
+from entities.base import BUILTIN_FIELDS, ID_PATTERN, EntityType, check_id
 from entities.query import FIELD_PATTERN, Logic, Node, matches, parse, parse_sort, sort_key
 from shared.auth import Caller
 from shared.errors import AppError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
@@ -215,24 +215,30 @@ def _checked_items(items: Any, check: Callable[[int, Any], T]) -> list[T]:
     return results
 
 
-def _refuse_repeats(keys: list[str], what: str) -> None:
-    """The same record twice in one request is a 400 naming the repeats' indexes."""
-    first: dict[str, int] = {}
-    failures: list[tuple[int, AppError]] = []
-    for index, key in enumerate(keys):
-        if key in first:
-            failures.append((index, InvalidInputError(f"Same {what} as record {first[key]}", details={"id": key})))
-        first.setdefault(key, index)
-    if failures:
-        raise store.bulk_error(failures)
+def _first_time(what: str) -> Callable[[int, str], str]:
+    """A check that a key has not come up earlier in the same request."""
+    seen: dict[str, int] = {}
+
+    def check(index: int, key: str) -> str:
+        if key in seen:
+            raise InvalidInputError(f"Same {what} as record {seen[key]}", details={"id": key})
+        seen[key] = index
+        return key
+
+    return check
 
 
 def bulk_create(name: str, caller: Caller, items: Any) -> list[dict[str, Any]]:
     """All or nothing: every item is checked first, then all are written in one transaction."""
     etype = _entity(name, caller)
-    docs = _checked_items(items, lambda _index, item: _new_record(etype, caller, item))
-    _refuse_repeats([doc["id"] for doc in docs], "record")
-    created = store.create_all(etype.name, docs)
+    unique = _first_time("record")
+
+    def creatable(index: int, item: Any) -> dict[str, Any]:
+        doc = _new_record(etype, caller, item)
+        unique(index, doc["id"])  # natural ids: the same enrollment twice
+        return doc
+
+    created = store.create_all(etype.name, _checked_items(items, creatable))
     for record in created:
         etype.policy.after_write(record)
     return etype.policy.visible(caller, created)
@@ -256,31 +262,29 @@ def update_record(name: str, caller: Caller, entity_id: str, changes: Any) -> di
 def bulk_update(name: str, caller: Caller, items: Any) -> list[dict[str, Any]]:
     """All or nothing: every item is checked first, then all are written in one transaction."""
     etype = _entity(name, caller)
+    scope = etype.policy.read_scope(caller)
+    found = store.find_all(etype.name, [i["id"] for i in store.check_bulk(items) if _has_id(i)])
+    unique = _first_time("id")
 
-    def entity_id(_index: int, item: Any) -> str:
+    def allowed(index: int, item: Any) -> tuple[str, dict[str, Any]]:
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
             raise InvalidInputError("Each record of a bulk update is an object with an id")
-        return check_id(item["id"])
-
-    ids = _checked_items(items, entity_id)
-    _refuse_repeats(ids, "id")
-    scope = etype.policy.read_scope(caller)
-    found = store.find_all(etype.name, ids)
-
-    def allowed(index: int, item: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        existing = found.get(ids[index])
+        entity_id = unique(index, check_id(item["id"]))
+        existing = found.get(entity_id)
         if existing is None or not _in_scope(existing, scope):
-            raise NotFoundError(
-                f"{etype.name} {ids[index]} not found", details={"entity": etype.name, "id": ids[index]}
-            )
+            raise NotFoundError(f"{etype.name} {entity_id} not found", details={"entity": etype.name, "id": entity_id})
         changes = _allowed_changes(etype, caller, existing, item)
-        store.merged(etype.name, existing, changes)  # refuses an invalid result before anything is written
-        return ids[index], changes
+        store.merged(etype.name, existing, changes)  # an invalid result is refused before anything is written
+        return entity_id, changes
 
     updated = store.update_all(etype.name, _checked_items(items, allowed))
     for record in updated:
         etype.policy.after_write(record)
     return etype.policy.visible(caller, updated)
+
+
+def _has_id(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("id"), str) and bool(ID_PATTERN.match(item["id"]))
 
 
 def delete_record(name: str, caller: Caller, entity_id: str) -> dict[str, Any]:

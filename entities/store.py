@@ -133,13 +133,17 @@ def bulk_error(failures: list[tuple[int, AppError]]) -> AppError:
 
     The status is the items' own when they agree (all 403, all 404...), else 400.
     """
+    failures = sorted(failures, key=lambda failure: failure[0])
     statuses = {exc.status for _, exc in failures}
     kind = type(failures[0][1]) if len(statuses) == 1 else InvalidInputError
     items = [{**exc.details, "index": index, "code": exc.code, "message": exc.message} for index, exc in failures]
-    return kind(
-        f"{len(failures)} of the records were refused; nothing was written",
-        details={"items": sorted(items, key=lambda item: item["index"])},
+    first_index, first = failures[0]
+    message = (
+        f"Record {first_index}: {first.message}; nothing was written"
+        if len(failures) == 1
+        else f"{len(failures)} records were refused; nothing was written"
     )
+    return kind(message, details={"items": items})
 
 
 def create_all(name: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -167,7 +171,7 @@ def create_all(name: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def find_all(name: str, ids: list[str]) -> dict[str, dict[str, Any]]:
     """The records of these ids that exist, by id, in one round trip."""
-    refs = [collection(name).document(check_id(entity_id)) for entity_id in ids]
+    refs = [collection(name).document(check_id(entity_id)) for entity_id in dict.fromkeys(ids)]
     return {s.id: s.to_dict() for s in client().get_all(refs, **io()) if s.exists}
 
 
