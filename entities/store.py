@@ -218,10 +218,21 @@ def update_all(name: str, changes: list[tuple[str, dict[str, Any]]]) -> list[dic
         if failures:
             raise bulk_error(failures)
         for ref, doc in zip(refs, docs, strict=True):
-            transaction.set(ref, doc)
+            transaction.update(ref, _difference(current[ref.id], doc))
         return docs
 
     return run_transaction(apply)
+
+
+def _difference(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The top-level fields that change, as an update: a commit carries only what a request
+    changed, not every whole record (one commit is limited in size)."""
+    from google.cloud.firestore import DELETE_FIELD
+    from google.cloud.firestore_v1.field_path import FieldPath
+
+    changed: dict[str, Any] = {k: v for k, v in after.items() if k not in before or before[k] != v}
+    changed.update({k: DELETE_FIELD for k in before if k not in after})
+    return {FieldPath(k).to_api_repr(): v for k, v in changed.items()}
 
 
 def delete(name: str, entity_id: str) -> None:

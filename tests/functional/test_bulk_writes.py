@@ -216,3 +216,20 @@ def test_bulk_create_names_every_invalid_item_and_writes_nothing(gateway: Any, i
     assert resp.status_code == 400
     assert _failures(resp) == [(0, "INVALID_PARAMETERS"), (2, "INVALID_PARAMETERS")]
     assert store.count("Course") == len(courses)
+
+
+def test_bulk_update_of_large_courses_commits_only_what_changes(gateway: Any, ines: str, db: Any) -> None:
+    # GIVEN courses whose records together exceed what one Firestore commit carries
+    big = [{"id": "mod_1", "title": "Long", "lessons": [{"id": "les_1", "title": "Text", "content": "x" * 190_000}]}]
+    courses = [
+        _course(f"Big {n}", instructor_email="ines@example.test", modules=big, description="d" * 19_000)
+        for n in range(25)
+    ]
+    # WHEN a small change is made to each of them in one bulk update
+    items = [{"id": c["id"], "title": f"Renamed {n}"} for n, c in enumerate(courses)]
+    resp = gateway.put(f"{BASE}/Course/bulk", json=items, headers=bearer(ines))
+    # THEN it lands, and the rest of each record is untouched
+    assert resp.status_code == 200, resp.get_json()
+    stored = {c["id"]: c for c in store.query("Course")}
+    assert [stored[c["id"]]["title"] for c in courses] == [f"Renamed {n}" for n in range(25)]
+    assert all(stored[c["id"]]["modules"] == c["modules"] for c in courses)
