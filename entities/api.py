@@ -209,6 +209,8 @@ def _checked_items(items: Any, check: Callable[[int, Any], T]) -> list[T]:
         try:
             results.append(check(index, item))
         except AppError as exc:
+            if exc.status >= 500:
+                raise  # not the item's fault: answered as it is
             failures.append((index, exc))
     if failures:
         raise store.bulk_error(failures)
