@@ -46,6 +46,15 @@ class Policy:
     def after_write(self, record: dict[str, Any]) -> None:
         """Derived data to refresh once a write through the entity API has landed."""
 
+    def visible(self, caller: Caller, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The records as this caller may see them: fields hidden from the caller left out."""
+        return records
+
+    def hidden_fields(self, caller: Caller) -> frozenset[str]:
+        """Top-level fields `visible` may trim for this caller. Filtering or sorting on
+        them would reveal what is trimmed, so queries naming them are refused."""
+        return frozenset()
+
 
 def require_signed_in(caller: Caller) -> None:
     if not caller.is_authenticated:

@@ -1,5 +1,6 @@
-"""Course, with its modules and lessons. Anyone reads published courses; instructors
-write their own; admins everything."""
+"""Course, with its modules and lessons. Anyone reads published courses, their lesson
+content only with access to the course (`entities.access`); instructors write their
+own; admins everything."""
 
 from __future__ import annotations
 
@@ -142,6 +143,16 @@ class CoursePolicy(Policy):
         from entities.progress import recompute_course
 
         recompute_course(record["id"])
+
+    def visible(self, caller: Caller, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        from entities import access
+
+        return access.visible(caller, records)
+
+    def hidden_fields(self, caller: Caller) -> frozenset[str]:
+        from entities import access
+
+        return frozenset() if caller.is_admin else access.CONTENT_FIELDS
 
 
 ENTITY = EntityType(name="Course", model=Course, id_prefix="crs", policy=CoursePolicy())

@@ -10,14 +10,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from entities.base import BUILTIN_FIELDS, EntityType, check_id
 from entities.query import Logic, Sort, matches, parse, parse_sort, pushdown, sort_key
-from shared.errors import ConflictError, InvalidInputError, NotFoundError
+from shared.errors import AppError, ConflictError, InvalidInputError, NotFoundError
 from shared.firestore import LOCK_WAIT_SECONDS, client, io, new_id, now_iso, run_transaction
 
 if TYPE_CHECKING:
@@ -29,6 +29,9 @@ MAX_BULK = 500  # one Firestore batch
 MAX_SCAN = 20000  # documents a query may read to answer a filter Firestore cannot
 # Fields every record has, so Firestore can order by them without losing documents.
 ORDERABLE = frozenset({"created_date", "updated_date", "id"})
+
+# Complete records in, the records as one caller may see them out (see `Policy.visible`).
+View = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 
 
 def entity_type(name: str) -> EntityType:
@@ -88,9 +91,13 @@ def record(name: str, data: dict[str, Any], *, created_by: str | None, id: str |
 
 def create(name: str, data: dict[str, Any], *, created_by: str | None, id: str | None = None) -> dict[str, Any]:
     """Write a new record; a record with the same id already there is a 409."""
+    return insert(name, record(name, data, created_by=created_by, id=id))
+
+
+def insert(name: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """Write a complete record (from `record`); a record with the same id already there is a 409."""
     from google.api_core.exceptions import AlreadyExists
 
-    doc = record(name, data, created_by=created_by, id=id)
     try:
         collection(name).document(doc["id"]).create(doc, **io())
     except AlreadyExists as exc:
@@ -99,22 +106,73 @@ def create(name: str, data: dict[str, Any], *, created_by: str | None, id: str |
 
 
 def bulk_create(name: str, items: list[Any], *, created_by: str | None) -> list[dict[str, Any]]:
-    """All or nothing: every item is validated before one batched commit."""
-    if not isinstance(items, list) or not items:
-        raise InvalidInputError("Expected a non-empty array of records")
-    if len(items) > MAX_BULK:
-        raise InvalidInputError(f"At most {MAX_BULK} records per bulk request")
-    docs = []
+    """All or nothing: every item is validated, then all are written in one commit."""
+    check_bulk(items)
+    docs: list[dict[str, Any]] = []
+    failures: list[tuple[int, AppError]] = []
     for index, item in enumerate(items):
         try:
             docs.append(record(name, item, created_by=created_by))
         except InvalidInputError as exc:
-            raise InvalidInputError(f"Record {index} is invalid", details={"index": index, **exc.details}) from exc
-    batch = client().batch()
-    for doc in docs:
-        batch.create(collection(name).document(doc["id"]), doc)
-    batch.commit(**io())
-    return docs
+            failures.append((index, exc))
+    if failures:
+        raise bulk_error(failures)
+    return create_all(name, docs)
+
+
+def check_bulk(items: Any) -> list[Any]:
+    if not isinstance(items, list) or not items:
+        raise InvalidInputError("Expected a non-empty array of records")
+    if len(items) > MAX_BULK:
+        raise InvalidInputError(f"At most {MAX_BULK} records per bulk request")
+    return items
+
+
+def bulk_error(failures: list[tuple[int, AppError]]) -> AppError:
+    """One error for a refused bulk request, naming every failing item by its index.
+
+    The status is the items' own when they agree (all 403, all 404...), else 400.
+    """
+    failures = sorted(failures, key=lambda failure: failure[0])
+    statuses = {exc.status for _, exc in failures}
+    kind = type(failures[0][1]) if len(statuses) == 1 else InvalidInputError
+    items = [{**exc.details, "index": index, "code": exc.code, "message": exc.message} for index, exc in failures]
+    first_index, first = failures[0]
+    message = (
+        f"Record {first_index}: {first.message}; nothing was written"
+        if len(failures) == 1
+        else f"{len(failures)} records were refused; nothing was written"
+    )
+    return kind(message, details={"items": items})
+
+
+def create_all(name: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Write complete records (from `record`) in one transaction, each only if its id is free.
+
+    An id already taken is a 409 naming every such record by its index; then nothing is written.
+    """
+    refs = [collection(name).document(doc["id"]) for doc in docs]
+
+    def apply(transaction: Any) -> list[dict[str, Any]]:
+        taken = {s.reference.path for s in transaction.get_all(refs, timeout=LOCK_WAIT_SECONDS) if s.exists}
+        failures: list[tuple[int, AppError]] = [
+            (index, ConflictError(f"{name} {ref.id} already exists", details={"id": ref.id}))
+            for index, ref in enumerate(refs)
+            if ref.path in taken
+        ]
+        if failures:
+            raise bulk_error(failures)
+        for ref, doc in zip(refs, docs, strict=True):
+            transaction.create(ref, doc)
+        return docs
+
+    return run_transaction(apply)
+
+
+def find_all(name: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The records of these ids that exist, by id, in one round trip."""
+    refs = [collection(name).document(check_id(entity_id)) for entity_id in dict.fromkeys(ids)]
+    return {s.id: s.to_dict() for s in client().get_all(refs, **io()) if s.exists}
 
 
 def merged(name: str, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -140,6 +198,41 @@ def update(name: str, entity_id: str, changes: dict[str, Any]) -> dict[str, Any]
         return doc
 
     return run_transaction(apply)
+
+
+def update_all(name: str, changes: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Apply `(id, changes)` pairs in one transaction (read, merge, validate, write): all or nothing."""
+    refs = [collection(name).document(check_id(entity_id)) for entity_id, _ in changes]
+
+    def apply(transaction: Any) -> list[dict[str, Any]]:
+        current = {s.id: s.to_dict() for s in transaction.get_all(refs, timeout=LOCK_WAIT_SECONDS) if s.exists}
+        docs: list[dict[str, Any]] = []
+        failures: list[tuple[int, AppError]] = []
+        for index, (entity_id, change) in enumerate(changes):
+            try:
+                if entity_id not in current:
+                    raise NotFoundError(f"{name} {entity_id} not found", details={"entity": name, "id": entity_id})
+                docs.append(merged(name, current[entity_id], change))
+            except (InvalidInputError, NotFoundError) as exc:
+                failures.append((index, exc))
+        if failures:
+            raise bulk_error(failures)
+        for ref, doc in zip(refs, docs, strict=True):
+            transaction.update(ref, _difference(current[ref.id], doc))
+        return docs
+
+    return run_transaction(apply)
+
+
+def _difference(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The top-level fields that change, as an update: a commit carries only what a request
+    changed, not every whole record (one commit is limited in size)."""
+    from google.cloud.firestore import DELETE_FIELD
+    from google.cloud.firestore_v1.field_path import FieldPath
+
+    changed: dict[str, Any] = {k: v for k, v in after.items() if k not in before or before[k] != v}
+    changed.update({k: DELETE_FIELD for k in before if k not in after})
+    return {FieldPath(k).to_api_repr(): v for k, v in changed.items()}
 
 
 def delete(name: str, entity_id: str) -> None:
@@ -246,23 +339,30 @@ def query(
     skip: Any = None,
     fields: list[str] | None = None,
     scope: dict[str, Any] | None = None,
+    view: View | None = None,
 ) -> list[dict[str, Any]]:
-    """Records matching `q` (and `scope`), sorted, skipped and limited."""
+    """Records matching `q` (and `scope`), sorted, skipped and limited, seen through `view`."""
     tree = combine(q, scope)
     order = parse_sort(sort)
     count, offset = _bounded(limit), _skip(skip)
     base, exact = _base_query(name, tree)
     if exact and order.field in ORDERABLE:
         fast = base.order_by(order.field, direction=_direction(order)).offset(offset).limit(count)
-        return [project(s.to_dict(), fields) for s in fast.stream(**io())]
-    out = []
-    for index, doc in enumerate(_ordered(name, tree, order, None)):
-        if index < offset:
-            continue
-        out.append(project(doc, fields))
-        if len(out) >= count:
-            break
-    return out
+        out = [s.to_dict() for s in fast.stream(**io())]
+    else:
+        out = []
+        for index, doc in enumerate(_ordered(name, tree, order, None)):
+            if index < offset:
+                continue
+            out.append(doc)
+            if len(out) >= count:
+                break
+    return _shown(out, fields, view)
+
+
+def _shown(docs: list[dict[str, Any]], fields: list[str] | None, view: View | None) -> list[dict[str, Any]]:
+    # The view decides on complete records; projecting after it cannot bring a field back.
+    return [project(doc, fields) for doc in (view(docs) if view else docs)]
 
 
 def _fingerprint(q: Any) -> str:
@@ -279,6 +379,7 @@ def page(
     cursor: str | None = None,
     fields: list[str] | None = None,
     scope: dict[str, Any] | None = None,
+    view: View | None = None,
 ) -> dict[str, Any]:
     """One cursor page: `{items, next_cursor, has_more}`; stable under inserts (keyset).
 
@@ -299,12 +400,12 @@ def page(
         if len(items) == count:
             has_more = True
             break
-        items.append(project(doc, fields))
+        items.append(doc)
         last = doc
     next_cursor = (
         _encode_cursor(list(sort_key(last, order.field)), _fingerprint(q), order, fields) if has_more and last else None
     )
-    return {"items": items, "next_cursor": next_cursor, "has_more": has_more}
+    return {"items": _shown(items, fields, view), "next_cursor": next_cursor, "has_more": has_more}
 
 
 def _encode_cursor(key: list[Any], fingerprint: str, order: Sort, fields: list[str] | None) -> str:

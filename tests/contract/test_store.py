@@ -159,8 +159,9 @@ def test_cursor_with_a_conflicting_sort_fields_or_query_is_refused(db: Any, over
 
 def test_bulk_create_is_all_or_nothing(db: Any) -> None:
     with pytest.raises(InvalidInputError) as caught:
-        store.bulk_create("Course", [{"title": "ok"}, {"title": ""}], created_by=None)
-    assert caught.value.details["index"] == 1
+        store.bulk_create("Course", [{"title": ""}, {"title": "ok"}, {"title": "x", "price": -1}], created_by=None)
+    assert [item["index"] for item in caught.value.details["items"]] == [0, 2]
+    assert caught.value.details["items"][1]["fields"] == [{"field": "price", "type": "greater_than_equal"}]
     assert store.count("Course") == 0
     created = store.bulk_create("Course", [{"title": "a"}, {"title": "b"}], created_by=None)
     assert store.count("Course") == 2 and len({c["id"] for c in created}) == 2
