@@ -161,7 +161,9 @@ def test_bulk_create_is_all_or_nothing(db: Any) -> None:
     with pytest.raises(InvalidInputError) as caught:
         store.bulk_create("Course", [{"title": ""}, {"title": "ok"}, {"title": "x", "price": -1}], created_by=None)
     assert [item["index"] for item in caught.value.details["items"]] == [0, 2]
-    assert caught.value.details["items"][1]["fields"] == [{"field": "price", "type": "greater_than_equal"}]
+    assert caught.value.details["items"][1]["fields"] == [
+        {"field": "price", "type": "greater_than_equal", "message": "Input should be greater than or equal to 0"}
+    ]
     assert store.count("Course") == 0
     created = store.bulk_create("Course", [{"title": "a"}, {"title": "b"}], created_by=None)
     assert store.count("Course") == 2 and len({c["id"] for c in created}) == 2

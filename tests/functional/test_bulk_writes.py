@@ -62,7 +62,13 @@ def test_bulk_update_with_an_invalid_item_writes_nothing(gateway: Any, ines: str
             "index": 1,
             "code": "INVALID_PARAMETERS",
             "message": "Invalid Course",
-            "fields": [{"field": "price", "type": "greater_than_equal"}],
+            "fields": [
+                {
+                    "field": "price",
+                    "type": "greater_than_equal",
+                    "message": "Input should be greater than or equal to 0",
+                }
+            ],
         }
     ]
     assert store.get("Course", courses["mine"]["id"])["title"] == "Mine"
