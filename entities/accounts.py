@@ -13,13 +13,15 @@ import hashlib
 import re
 import secrets
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from entities import store
+from entities.user import self_profile
 from shared import auth, config, logging
-from shared.auth import Caller, Role
+from shared.auth import USER_ROLES, Caller, Role
 from shared.errors import ConflictError, ForbiddenError, InvalidCredentialsError, InvalidInputError
 from shared.firestore import LOCK_WAIT_SECONDS, client, io, new_id, now_iso, run_transaction
 
@@ -29,7 +31,6 @@ RESETS = "_password_resets"
 MAIL = "mail"
 RESET_TTL_SECONDS = 3600
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-SELF_SERVICE_ROLES = (Role.STUDENT, Role.INSTRUCTOR)
 
 
 def normalise_email(value: str) -> str:
@@ -56,7 +57,8 @@ class RegisterRequest(_Strict):
     password: str
     full_name: str | None = Field(default=None, max_length=200)
     role: Role | None = None
-    # The seed's signUp form nests profile fields under `data`.
+    organization_id: str | None = Field(default=None, min_length=1, max_length=128)
+    # The seed's signUp form nests the role and profile fields under `data`.
     data: dict[str, Any] | None = None
 
     _email = field_validator("email")(lambda cls, v: normalise_email(v))
@@ -110,20 +112,29 @@ def create_user(
     full_name: str | None,
     role: Role,
     created_by: str | None,
-    extra: dict[str, Any] | None = None,
+    organization_id: str | None = None,
+    is_verified: bool = False,
+    profile: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Create the user, its email claim and its credentials atomically; a taken email is a 409."""
+    """Create the user, its email claim and its credentials atomically; a taken email is a 409.
+
+    Identity, role and organization are explicit arguments the caller vouches for;
+    `profile` holds only fields a user may set on themselves (anything else is a 400).
+    """
     from google.api_core.exceptions import AlreadyExists
 
     email = normalise_email(email)
+    fields = self_profile(profile or {})
     user = store.record(
         "User",
         {
+            **fields,
             "email": email,
-            "full_name": full_name,
+            "full_name": full_name if full_name is not None else fields.get("full_name"),
             "role": role,
+            "organization_id": organization_id,
+            "is_verified": is_verified,
             "app_id": config.app_id(),
-            **(extra or {}),
         },
         created_by=created_by or email,
     )
@@ -140,18 +151,51 @@ def create_user(
     return user
 
 
-def register(body: RegisterRequest, caller: Caller) -> dict[str, Any]:
-    profile = dict(body.data or {})
-    role = body.role or profile.pop("role", None) or Role.STUDENT
-    full_name = body.full_name or profile.pop("full_name", None)
+def _one_value(field: str, top_level: Any, in_data: Any) -> Any:
+    """A field given both at the top level and in `data` must agree."""
+    if top_level is not None and in_data is not None and top_level != in_data:
+        raise InvalidInputError(
+            f"{field} and data.{field} differ", details={"fields": [{"field": f"data.{field}", "type": "conflict"}]}
+        )
+    return top_level if top_level is not None else in_data
+
+
+def _role(value: Any) -> Role:
     try:
-        role = Role(role)
+        role = Role(value)
     except ValueError:
-        raise InvalidInputError("Unknown role", details={"fields": [{"field": "role", "type": "enum"}]}) from None
-    if role not in SELF_SERVICE_ROLES and not caller.is_admin:
-        raise ForbiddenError(f"Only an admin can create {role} accounts")
+        role = None
+    if role not in USER_ROLES:
+        raise InvalidInputError("Unknown role", details={"fields": [{"field": "role", "type": "enum"}]})
+    return role
+
+
+def register(body: RegisterRequest, caller: Caller) -> dict[str, Any]:
+    """Sign-up for the roles configured as self-service; an admin creates any account.
+
+    Only an admin chooses the role beyond those and the organization; everyone else's
+    `data` carries profile fields only.
+    """
+    profile = dict(body.data or {})
+    role = _role(_one_value("role", body.role, profile.pop("role", None)) or Role.STUDENT)
+    organization_id = _one_value("organization_id", body.organization_id, profile.pop("organization_id", None))
+    full_name = _one_value("full_name", body.full_name, profile.pop("full_name", None))
+    profile = self_profile(profile, prefix="data.")
+    if not caller.is_admin:
+        if role not in config.self_signup_roles():
+            raise ForbiddenError(f"Only an admin can create {role} accounts", details={"fields": ["role"]})
+        if organization_id is not None:
+            raise ForbiddenError(
+                "Only an admin can place an account in an organization", details={"fields": ["organization_id"]}
+            )
     user = create_user(
-        email=body.email, password=body.password, full_name=full_name, role=role, created_by=None, extra=profile
+        email=body.email,
+        password=body.password,
+        full_name=full_name,
+        role=role,
+        created_by=caller.email if caller.is_admin else None,
+        organization_id=organization_id,
+        profile=profile,
     )
     logging.info("user registered", user_id=user["id"], role=str(role))
     return session_for(user)

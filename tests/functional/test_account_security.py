@@ -1,0 +1,211 @@
+"""Account security: who may create which account, which User fields anyone may write,
+password guessing, and ending sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from entities import store
+from tests.conftest import bearer
+
+AUTH = "/api/apps/sparkacademy/auth"
+ENTITIES = "/api/apps/sparkacademy/entities"
+PASSWORD = "Probe-pass-1!"
+
+
+def _register(gateway: Any, headers: dict[str, str] | None = None, **body: Any) -> Any:
+    return gateway.post(
+        f"{AUTH}/register", json={"email": "x@evil.test", "password": PASSWORD, **body}, headers=headers or {}
+    )
+
+
+def _users(db: Any) -> list[dict[str, Any]]:
+    return [doc.to_dict() for doc in db.collection("User").stream()]
+
+
+# --- registration ---------------------------------------------------------------------
+
+
+def test_register_refuses_admin_role_smuggled_in_data(gateway: Any, db: Any) -> None:
+    # GIVEN a sign-up whose top-level role passes but whose data asks for admin
+    resp = _register(gateway, role="student", data={"role": "admin"})
+    # THEN it is refused and no account exists
+    assert resp.status_code in (400, 403), resp.get_json()
+    assert "access_token" not in resp.get_json()
+    assert _users(db) == []
+    alone = _register(gateway, data={"role": "admin"})
+    assert alone.status_code == 403 and alone.get_json()["details"] == {"fields": ["role"]}
+    assert _users(db) == []
+
+
+def test_register_cannot_take_another_users_email(gateway: Any, db: Any, make_user: Any) -> None:
+    instructor, _ = make_user("instructor", email="instructor@sparkacademy.test")
+    course = store.create(
+        "Course",
+        {"title": "Paid", "price": 99, "is_published": True, "instructor_email": instructor["email"]},
+        created_by=instructor["email"],
+    )
+    as_instructor = _register(gateway, role="instructor", data={"email": "instructor@sparkacademy.test"})
+    assert as_instructor.status_code == 400
+    as_student = _register(gateway, role="student", data={"email": "instructor@sparkacademy.test"})
+    assert as_student.status_code == 400
+    assert as_student.get_json()["details"]["fields"] == [{"field": "data.email", "type": "not_a_profile_field"}]
+    assert [u["email"] for u in _users(db)] == ["instructor@sparkacademy.test"]
+    # Without a token there is nothing to rewrite the course with.
+    assert gateway.put(f"{ENTITIES}/Course/{course['id']}", json={"price": 0}).status_code == 401
+    assert store.get("Course", course["id"])["price"] == 99
+
+
+def test_register_student_cannot_read_another_students_enrollments(gateway: Any, db: Any, make_user: Any) -> None:
+    kim, _ = make_user("student", email="kim@example.test")
+    store.create("Enrollment", {"course_id": "crs_1", "student_email": kim["email"]}, created_by=kim["email"])
+    resp = _register(gateway, data={"email": "kim@example.test"})
+    assert resp.status_code == 400
+    own = _register(gateway, email="mallory@evil.test").get_json()["access_token"]
+    assert gateway.get(f"{ENTITIES}/Enrollment", headers=bearer(own)).get_json() == []
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "field"),
+    [
+        ({"organization_id": "org_acme"}, 403, "organization_id"),
+        ({"role": "org_admin"}, 403, "role"),
+        ({"role": "instructor"}, 403, "role"),
+        ({"is_verified": True}, 400, "data.is_verified"),
+        ({"disabled": False}, 400, "data.disabled"),
+        ({"id": "usr_chosen"}, 400, "data.id"),
+        ({"created_by": "admin@sparkacademy.test"}, 400, "data.created_by"),
+        ({"app_id": "other"}, 400, "data.app_id"),
+        ({"department": "Finance"}, 400, "data.department"),
+    ],
+)
+def test_register_data_carries_profile_fields_only(
+    gateway: Any, db: Any, data: dict[str, Any], status: int, field: str
+) -> None:
+    resp = _register(gateway, data=data)
+    assert resp.status_code == status, resp.get_json()
+    details = resp.get_json()["details"]
+    named = details["fields"][0] if status == 403 else details["fields"][0]["field"]
+    assert named == field
+    assert _users(db) == []
+
+
+def test_register_organization_at_top_level_needs_an_admin(gateway: Any, db: Any) -> None:
+    resp = _register(gateway, organization_id="org_acme")
+    assert resp.status_code == 403 and resp.get_json()["details"] == {"fields": ["organization_id"]}
+    assert _users(db) == []
+
+
+def test_register_seed_sign_up_gives_a_verified_free_student_with_a_profile(gateway: Any, db: Any) -> None:
+    resp = _register(gateway, data={"role": "student", "full_name": "John Doe", "bio": "Hi", "skills": ["sql"]})
+    assert resp.status_code == 200, resp.get_json()
+    user = resp.get_json()["user"]
+    assert (user["role"], user["full_name"], user["bio"], user["skills"]) == ("student", "John Doe", "Hi", ["sql"])
+    assert (user["is_verified"], user["organization_id"], user["created_by"]) == (False, None, "x@evil.test")
+    top = gateway.post(f"{AUTH}/register", json={"email": "y@example.test", "password": PASSWORD, "role": "student"})
+    assert top.status_code == 200 and top.get_json()["user"]["role"] == "student"
+
+
+def test_register_admin_creates_any_role_in_an_organization(gateway: Any, db: Any, make_user: Any) -> None:
+    admin, admin_token = make_user("admin")
+    resp = _register(
+        gateway, headers=bearer(admin_token), role="org_admin", data={"organization_id": "org_acme", "title": "Boss"}
+    )
+    assert resp.status_code == 200, resp.get_json()
+    user = resp.get_json()["user"]
+    assert (user["role"], user["organization_id"], user["title"]) == ("org_admin", "org_acme", "Boss")
+    assert user["created_by"] == admin["email"] and user["is_verified"] is False
+    # Even an admin does not choose identity or verification.
+    refused = gateway.post(
+        f"{AUTH}/register",
+        json={"email": "z@example.test", "password": PASSWORD, "data": {"is_verified": True}},
+        headers=bearer(admin_token),
+    )
+    assert refused.status_code == 400
+
+
+def test_register_self_signup_roles_are_configuration(gateway: Any, db: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("SELF_SIGNUP_ROLES", "student,instructor")
+    assert _register(gateway, data={"role": "instructor"}).get_json()["user"]["role"] == "instructor"
+    assert _register(gateway, email="a@example.test", role="admin").status_code == 403
+
+
+# --- every other path that writes a User ----------------------------------------------------
+
+FORBIDDEN_CHANGES = [
+    {"role": "admin"},
+    {"role": "org_admin"},
+    {"email": "someone.else@example.test"},
+    {"organization_id": "org_acme"},
+    {"is_verified": True},
+    {"disabled": True},
+    {"department": "Finance"},
+]
+
+
+@pytest.mark.parametrize("actor", ["student", "instructor"])
+@pytest.mark.parametrize("change", FORBIDDEN_CHANGES, ids=lambda c: next(iter(c)))
+def test_user_writes_refuse_managed_fields(
+    gateway: Any, db: Any, make_user: Any, actor: str, change: dict[str, Any]
+) -> None:
+    me, token = make_user(actor)
+    before = store.get("User", me["id"])
+    attempts = [
+        gateway.put(f"{ENTITIES}/User/me", json=change, headers=bearer(token)),
+        gateway.put(f"{ENTITIES}/User/{me['id']}", json=change, headers=bearer(token)),
+        gateway.put(f"{ENTITIES}/User/bulk", json=[{"id": me["id"], **change}], headers=bearer(token)),
+        gateway.post(f"{ENTITIES}/User", json={"email": "new@example.test", **change}, headers=bearer(token)),
+        gateway.post(f"{ENTITIES}/User/bulk", json=[{"email": "new@example.test", **change}], headers=bearer(token)),
+        gateway.post(
+            f"{AUTH}/change-password",
+            json={"current_password": "Passw0rd!", "new_password": "Next-pass-2", **change},
+            headers=bearer(token),
+        ),
+        gateway.post(f"{AUTH}/reset-password", json={"reset_token": "t" * 20, "new_password": "Next-pass-2", **change}),
+    ]
+    assert [r.status_code for r in attempts] == [403, 403, 403, 403, 403, 400, 400]
+    assert store.get("User", me["id"]) == before
+    assert len(_users(db)) == 1
+
+
+@pytest.mark.parametrize("actor", ["student", "instructor"])
+def test_user_writes_never_move_identity_or_touch_another_user(
+    gateway: Any, db: Any, make_user: Any, actor: str
+) -> None:
+    me, token = make_user(actor)
+    other, _ = make_user("student")
+    body = {"id": other["id"], "created_by": other["email"], "created_date": "2000-01-01T00:00:00Z", "bio": "mine"}
+    assert gateway.put(f"{ENTITIES}/User/me", json=body, headers=bearer(token)).status_code == 200
+    assert gateway.put(f"{ENTITIES}/User/{other['id']}", json={"bio": "x"}, headers=bearer(token)).status_code == 404
+    stored = store.get("User", me["id"])
+    assert (stored["id"], stored["created_by"], stored["created_date"], stored["bio"]) == (
+        me["id"],
+        me["created_by"],
+        me["created_date"],
+        "mine",
+    )
+    assert store.get("User", other["id"]) == other
+
+
+def test_user_bulk_update_writes_nothing_when_one_item_is_refused(gateway: Any, db: Any, make_user: Any) -> None:
+    me, token = make_user("student")
+    resp = gateway.put(
+        f"{ENTITIES}/User/bulk",
+        json=[{"id": me["id"], "full_name": "Changed"}, {"id": me["id"], "role": "admin"}],
+        headers=bearer(token),
+    )
+    assert resp.status_code == 403
+    assert store.get("User", me["id"]) == me
+
+
+def test_admin_changes_roles_but_not_identity_or_verification(gateway: Any, db: Any, make_user: Any) -> None:
+    _, admin_token = make_user("admin")
+    user, _ = make_user("student")
+    for change in ({"email": "other@example.test"}, {"is_verified": True}):
+        resp = gateway.put(f"{ENTITIES}/User/{user['id']}", json=change, headers=bearer(admin_token))
+        assert resp.status_code == 403 and resp.get_json()["details"] == {"fields": sorted(change)}
+    promoted = gateway.put(f"{ENTITIES}/User/{user['id']}", json={"role": "instructor"}, headers=bearer(admin_token))
+    assert promoted.status_code == 200 and store.get("User", user["id"])["role"] == "instructor"
+    assert store.get("User", user["id"])["email"] == user["email"]
