@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from entities import store
+from entities import lockout, store
 from entities.user import self_profile
 from shared import auth, config, logging
 from shared.auth import USER_ROLES, Caller, Role
@@ -213,7 +213,11 @@ def user_by_email(email: str) -> dict[str, Any] | None:
 
 
 def login(body: LoginRequest) -> dict[str, Any]:
-    """One answer for unknown email and wrong password, so accounts cannot be probed."""
+    """One answer for unknown email and wrong password, so accounts cannot be probed.
+
+    Both count towards the same lockout (`entities.lockout`), keyed by the address.
+    """
+    attempt = lockout.begin(body.email)
     user = user_by_email(body.email)
     stored = None
     if user is not None:
@@ -221,9 +225,10 @@ def login(body: LoginRequest) -> dict[str, Any]:
         stored = snapshot.to_dict().get("password_hash") if snapshot.exists else None
     if user is None or stored is None:
         auth.hash_password(body.password)  # same work as a real check: no timing oracle
+    if user is None or stored is None or not auth.verify_password(stored, body.password):
+        lockout.failed(attempt)
         raise InvalidCredentialsError()
-    if not auth.verify_password(stored, body.password):
-        raise InvalidCredentialsError()
+    lockout.succeeded(attempt)
     if user.get("disabled"):
         raise ForbiddenError("This account is disabled")
     if auth.password_needs_rehash(stored):

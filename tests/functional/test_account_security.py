@@ -3,6 +3,8 @@ password guessing, and ending sessions."""
 
 from __future__ import annotations
 
+import hashlib
+import time
 from typing import Any
 
 import pytest
@@ -209,3 +211,76 @@ def test_admin_changes_roles_but_not_identity_or_verification(gateway: Any, db: 
     promoted = gateway.put(f"{ENTITIES}/User/{user['id']}", json={"role": "instructor"}, headers=bearer(admin_token))
     assert promoted.status_code == 200 and store.get("User", user["id"])["role"] == "instructor"
     assert store.get("User", user["id"])["email"] == user["email"]
+
+
+# --- password guessing ---------------------------------------------------------------------
+
+
+def _login(gateway: Any, email: str, password: str) -> Any:
+    return gateway.post(f"{AUTH}/login", json={"email": email, "password": password})
+
+
+def _envelope(resp: Any) -> tuple[int, dict[str, Any], str | None]:
+    body = {k: v for k, v in resp.get_json().items() if k != "timestamp"}
+    return resp.status_code, body, resp.headers.get("Retry-After")
+
+
+def test_login_locks_after_five_failures_even_with_rate_limits_off(
+    gateway: Any, make_user: Any, monkeypatch: Any, capsys: Any
+) -> None:
+    # GIVEN rate limits switched off, so only the lockout stands between a guesser and the account
+    monkeypatch.setenv("RATE_LIMITS_ENABLED", "false")
+    user, _ = make_user("student")
+    capsys.readouterr()
+    # WHEN 34 wrong passwords are tried, then the right one
+    statuses = [_login(gateway, user["email"], f"Wrong-guess-{n}").status_code for n in range(34)]
+    right = _login(gateway, user["email"], "Passw0rd!")
+    # THEN the sixth attempt on is refused as locked, the right password too
+    assert statuses == [401] * 5 + [423] * 29
+    assert right.status_code == 423 and right.get_json()["code"] == "ACCOUNT_LOCKED"
+    assert 0 < int(right.headers["Retry-After"]) <= 15 * 60
+    assert right.get_json()["details"] == {"retry_after": int(right.headers["Retry-After"])}
+    logged = [line for line in capsys.readouterr().out.splitlines() if '"WARNING"' in line]
+    assert len(logged) == 1 and "sign-in locked" in logged[0]
+    assert "Wrong-guess" not in logged[0] and "Passw0rd" not in logged[0]
+
+
+def test_login_lockout_is_configurable_and_ends(gateway: Any, make_user: Any, monkeypatch: Any, db: Any) -> None:
+    monkeypatch.setenv("LOGIN_LOCKOUT_THRESHOLD", "2")
+    monkeypatch.setenv("LOGIN_LOCKOUT_SECONDS", "1")
+    user, _ = make_user("student")
+    assert [_login(gateway, user["email"], "Wrong-guess-1").status_code for _ in range(2)] == [401, 401]
+    assert _login(gateway, user["email"], "Passw0rd!").status_code == 423
+    time.sleep(1.1)
+    assert _login(gateway, user["email"], "Passw0rd!").status_code == 200
+    assert list(db.collection("_login_failures").stream()) == []
+
+
+def test_login_success_clears_the_count_and_old_failures_expire(gateway: Any, make_user: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("RATE_LIMITS_ENABLED", "false")
+    monkeypatch.setenv("LOGIN_LOCKOUT_WINDOW_SECONDS", "1")
+    user, _ = make_user("student")
+    for _ in range(4):
+        assert _login(gateway, user["email"], "Wrong-guess-1").status_code == 401
+    assert _login(gateway, user["email"], "Passw0rd!").status_code == 200
+    for _ in range(4):
+        assert _login(gateway, user["email"], "Wrong-guess-1").status_code == 401
+    time.sleep(1.1)  # those four fall out of the window
+    for _ in range(4):
+        assert _login(gateway, user["email"], "Wrong-guess-1").status_code == 401
+    assert _login(gateway, user["email"], "Passw0rd!").status_code == 200
+
+
+def test_login_lockout_tells_nothing_about_unknown_emails(
+    gateway: Any, make_user: Any, monkeypatch: Any, db: Any
+) -> None:
+    monkeypatch.setenv("RATE_LIMITS_ENABLED", "false")
+    make_user("student", email="known@example.test")
+    known = [_envelope(_login(gateway, "known@example.test", "Wrong-guess-1")) for _ in range(6)]
+    unknown = [_envelope(_login(gateway, "Nobody@Example.test ", "Wrong-guess-1")) for _ in range(6)]
+    assert [(s, b) for s, b, _ in known] == [(s, b) for s, b, _ in unknown]
+    assert [s for s, _, _ in unknown] == [401] * 5 + [423]
+    assert known[5][2] is not None and unknown[5][2] is not None
+    keys = sorted(doc.id for doc in db.collection("_login_failures").stream())
+    expected = sorted(hashlib.sha256(e.encode()).hexdigest() for e in ("known@example.test", "nobody@example.test"))
+    assert keys == expected
