@@ -40,6 +40,12 @@ def _check_app(app_id: str) -> None:
         raise NotFoundError(f"Unknown app {app_id!r}", details={"app_id": app_id})
 
 
+def _logout_redirect() -> Reply:
+    """Where the SDK's `logout()` sends a browser (without its token): back to an allowed origin."""
+    location = accounts.logout_destination(flask.request.args.get("from_url"))
+    return Reply("", status=302, headers={"Location": location}, content_type="text/plain")
+
+
 def create_app() -> flask.Flask:
     app = flask.Flask("sparkacademy-emulator")
     app.url_map.strict_slashes = False
@@ -117,7 +123,11 @@ def create_app() -> flask.Flask:
 
     @app.post(f"{base}/auth/logout")
     def logout(app_id: str) -> flask.Response:
-        return guarded("auth.logout", app_id, lambda _p, _c: {"success": True}, methods=("POST",), rate=())
+        return guarded("auth.logout", app_id, lambda _p, c: accounts.logout(c), methods=("POST",), rate=())
+
+    @app.get("/api/apps/auth/logout")
+    def browser_logout() -> flask.Response:
+        return _route("auth.browserLogout", lambda _p, _c: _logout_redirect(), methods=("GET",), rate=("auth",))
 
     # --- users -----------------------------------------------------------------
     @app.route(f"{base}/entities/User/me", methods=["GET", "PUT"])

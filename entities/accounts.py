@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from entities import lockout, store
 from entities.user import self_profile
-from shared import auth, config, logging
+from shared import auth, config, logging, redirects, sessions
 from shared.auth import USER_ROLES, Caller, Role
 from shared.errors import ConflictError, ForbiddenError, InvalidCredentialsError, InvalidInputError
 from shared.firestore import LOCK_WAIT_SECONDS, client, io, new_id, now_iso, run_transaction
@@ -286,10 +286,12 @@ def reset_password(body: ResetPassword) -> dict[str, Any]:
 
     user_id = run_transaction(consume)
     _set_password(user_id, body.new_password)
+    sessions.end_all_sessions(user_id)
     return {"success": True}
 
 
 def change_password(body: ChangePassword, caller: Caller) -> dict[str, Any]:
+    """Every session of the user ends, the caller's too; the answer carries a new one for the caller."""
     user_id = body.user_id or caller.user_id
     if user_id != caller.user_id:
         raise ForbiddenError("You can change only your own password")
@@ -298,4 +300,18 @@ def change_password(body: ChangePassword, caller: Caller) -> dict[str, Any]:
     if stored is None or not auth.verify_password(stored, body.current_password):
         raise InvalidCredentialsError("Current password is incorrect")
     _set_password(str(user_id), body.new_password)
+    sessions.end_all_sessions(str(user_id))
+    user = store.find("User", str(user_id))
+    return {"success": True, **(session_for(user) if user is not None else {})}
+
+
+def logout(caller: Caller) -> dict[str, Any]:
+    """End the caller's session: its token is refused from now on (signing out without one is a no-op)."""
+    if caller.session_id and caller.user_id and caller.session_expires_at:
+        sessions.end_session(caller.session_id, caller.user_id, caller.session_expires_at)
     return {"success": True}
+
+
+def logout_destination(from_url: str | None) -> str:
+    """Where a browser signing out is sent: back where it came from, on an allowed origin only."""
+    return redirects.checked(from_url)

@@ -150,4 +150,4 @@ def allowed_redirect_origins() -> frozenset[str]:
     """Origins a browser may be sent back to after signing out (default: the public base URL's)."""
     raw = get(ALLOWED_REDIRECT_ORIGINS)
     values = str(raw).split(",") if raw else [public_base_url()]
-    return frozenset(v.strip().rstrip("/").lower() for v in values if v.strip())
+    return frozenset(v.strip() for v in values if v.strip())

@@ -7,9 +7,11 @@ import hashlib
 import time
 from typing import Any
 
+import jwt
 import pytest
 
 from entities import store
+from shared import sessions
 from tests.conftest import bearer
 
 AUTH = "/api/apps/sparkacademy/auth"
@@ -284,3 +286,169 @@ def test_login_lockout_tells_nothing_about_unknown_emails(
     keys = sorted(doc.id for doc in db.collection("_login_failures").stream())
     expected = sorted(hashlib.sha256(e.encode()).hexdigest() for e in ("known@example.test", "nobody@example.test"))
     assert keys == expected
+
+
+# --- ending sessions -----------------------------------------------------------------------
+
+
+def _me(gateway: Any, token: str) -> Any:
+    return gateway.get(f"{ENTITIES}/User/me", headers=bearer(token))
+
+
+def _sign_in(gateway: Any, email: str, password: str = "Passw0rd!") -> str:
+    resp = _login(gateway, email, password)
+    assert resp.status_code == 200, resp.get_json()
+    return str(resp.get_json()["access_token"])
+
+
+def _claims(token: str) -> dict[str, Any]:
+    return dict(jwt.decode(token, options={"verify_signature": False}))
+
+
+def _assert_ended(resp: Any) -> None:
+    assert resp.status_code == 401
+    assert (resp.get_json()["code"], resp.get_json()["message"]) == ("AUTH_REQUIRED", "Session ended; sign in again")
+
+
+def test_logout_ends_that_session_only_and_at_once(gateway: Any, make_user: Any) -> None:
+    user, _ = make_user("student")
+    laptop, phone = _sign_in(gateway, user["email"]), _sign_in(gateway, user["email"])
+    assert _claims(laptop)["sid"] != _claims(phone)["sid"]
+    assert _me(gateway, laptop).status_code == 200  # verified once, so remembered by the token cache
+    out = gateway.post(f"{AUTH}/logout", headers=bearer(laptop))
+    assert out.status_code == 200 and out.get_json() == {"success": True}
+    _assert_ended(_me(gateway, laptop))
+    _assert_ended(gateway.post(f"{AUTH}/logout", headers=bearer(laptop)))
+    assert _me(gateway, phone).status_code == 200
+    assert gateway.post(f"{AUTH}/logout").get_json() == {"success": True}  # no token: nothing to end
+
+
+def test_password_change_ends_every_session_and_answers_a_new_one(gateway: Any, make_user: Any) -> None:
+    user, _ = make_user("student")
+    laptop, phone = _sign_in(gateway, user["email"]), _sign_in(gateway, user["email"])
+    resp = gateway.post(
+        f"{AUTH}/change-password",
+        json={"current_password": "Passw0rd!", "new_password": "Next-pass-2"},
+        headers=bearer(laptop),
+    )
+    assert resp.status_code == 200 and resp.get_json()["success"] is True
+    fresh = resp.get_json()["access_token"]
+    assert resp.get_json()["session"]["token"] == fresh and resp.get_json()["user"]["id"] == user["id"]
+    _assert_ended(_me(gateway, laptop))
+    _assert_ended(_me(gateway, phone))
+    assert _me(gateway, fresh).status_code == 200
+    assert _me(gateway, _sign_in(gateway, user["email"], "Next-pass-2")).status_code == 200
+
+
+def test_password_reset_ends_every_session(gateway: Any, make_user: Any, db: Any) -> None:
+    user, _ = make_user("student")
+    token = _sign_in(gateway, user["email"])
+    assert gateway.post(f"{AUTH}/reset-password-request", json={"email": user["email"]}).status_code == 200
+    mail = next(iter(db.collection("mail").stream())).to_dict()
+    reset_token = mail["template"]["data"]["reset_token"]
+    done = gateway.post(f"{AUTH}/reset-password", json={"reset_token": reset_token, "new_password": "Brand-new-2"})
+    assert done.status_code == 200
+    _assert_ended(_me(gateway, token))
+    assert _me(gateway, _sign_in(gateway, user["email"], "Brand-new-2")).status_code == 200
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_another_instance_refuses_an_ended_session_within_the_refresh_bound(gateway: Any, make_user: Any) -> None:
+    # GIVEN a second instance's view, already loaded, with its own clock
+    user, _ = make_user("student")
+    laptop, phone = _sign_in(gateway, user["email"]), _sign_in(gateway, user["email"])
+    clock = _Clock()
+    other = sessions.RevocationView(clock=clock)
+    assert other.is_ended(_claims(laptop)) is False and other.queries == 1
+    # WHEN this instance ends the laptop's session
+    assert gateway.post(f"{AUTH}/logout", headers=bearer(laptop)).status_code == 200
+    # THEN the other instance, within the bound, spends no read per call on live sessions
+    clock.now += 1.5
+    assert [other.is_ended(_claims(phone)) for _ in range(50)] == [False] * 50
+    assert other.queries == 1
+    # AND once its view is older than the bound, the next call refreshes it and refuses the token
+    clock.now += 0.6
+    assert other.is_ended(_claims(laptop)) is True and other.queries == 2
+    assert other.is_ended(_claims(phone)) is False
+    # WHEN the password changes here, every session ends there too
+    changed = gateway.post(
+        f"{AUTH}/change-password",
+        json={"current_password": "Passw0rd!", "new_password": "Next-pass-2"},
+        headers=bearer(phone),
+    )
+    clock.now += 2.1
+    assert other.is_ended(_claims(phone)) is True
+    assert other.is_ended(_claims(changed.get_json()["access_token"])) is False
+    # AND a new instance loads every unexpired ending before it lets a token through
+    newcomer = sessions.RevocationView(clock=_Clock())
+    assert newcomer.is_ended(_claims(laptop)) is True and newcomer.is_ended(_claims(phone)) is True
+    assert newcomer.queries == 1
+
+
+def test_the_refresh_bound_is_a_setting(gateway: Any, make_user: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("REVOCATION_REFRESH_SECONDS", "0.2")
+    user, _ = make_user("student")
+    token = _sign_in(gateway, user["email"])
+    clock = _Clock()
+    other = sessions.RevocationView(clock=clock)
+    assert other.is_ended(_claims(token)) is False
+    assert gateway.post(f"{AUTH}/logout", headers=bearer(token)).status_code == 200
+    clock.now += 0.25
+    assert other.is_ended(_claims(token)) is True
+
+
+# --- the browser's sign-out redirect ----------------------------------------------------------
+
+BROWSER_LOGOUT = "/api/apps/auth/logout"
+
+
+@pytest.mark.parametrize(
+    ("from_url", "location"),
+    [
+        ("https://academy.example/courses?tab=mine", "https://academy.example/courses?tab=mine"),
+        ("https://ACADEMY.example:443/", "https://academy.example:443/"),
+        ("/dashboard", "https://academy.example/dashboard"),
+        (None, "https://academy.example/"),
+        ("https://app.partner.example/x", "https://app.partner.example/x"),
+    ],
+)
+def test_browser_logout_redirects_to_allowed_origins(
+    gateway: Any, monkeypatch: Any, from_url: str | None, location: str
+) -> None:
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://academy.example")
+    monkeypatch.setenv("ALLOWED_REDIRECT_ORIGINS", "https://academy.example, https://app.partner.example")
+    resp = gateway.get(BROWSER_LOGOUT, query_string={"from_url": from_url} if from_url else {})
+    assert resp.status_code == 302 and resp.headers["Location"] == location
+
+
+@pytest.mark.parametrize(
+    "from_url",
+    [
+        "https://evil.test/",
+        "//evil.test",
+        "//evil.test/https://academy.example",
+        "javascript:alert(document.cookie)",
+        "/\\evil.test",
+        "\\\\evil.test",
+        "https://academy.example\\@evil.test",
+        "https://academy.example@evil.test/",
+        "https://academy.example.evil.test/",
+        "http://academy.example/",
+        "https://academy.example:8443/",
+        "https:evil.test",
+        "/\t/evil.test",
+        "data:text/html,<script>alert(1)</script>",
+    ],
+)
+def test_browser_logout_never_redirects_elsewhere(gateway: Any, monkeypatch: Any, from_url: str) -> None:
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://academy.example")
+    resp = gateway.get(BROWSER_LOGOUT, query_string={"from_url": from_url})
+    assert resp.status_code == 400 and "Location" not in resp.headers
+    assert resp.get_json()["details"] == {"fields": [{"field": "from_url", "type": "redirect"}]}
