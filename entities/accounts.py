@@ -1,10 +1,11 @@
-"""Accounts: registration, sign-in, password reset and change.
+"""Accounts: registration, sign-in, sign-out, password reset and change.
 
 Emails are unique through an `_user_emails/{email}` claim written in the same
 transaction as the user; password hashes live in `_credentials/{user_id}`;
 reset tokens are stored only as SHA-256 digests and expire after an hour. Mail
 is queued in the `mail` collection (the shape Firebase's Trigger Email
-extension sends from).
+extension sends from). Failed sign-ins are counted by `entities.lockout`; sessions
+end through `shared.sessions`.
 """
 
 from __future__ import annotations
