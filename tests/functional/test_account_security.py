@@ -247,6 +247,35 @@ def test_login_locks_after_five_failures_even_with_rate_limits_off(
     assert "Wrong-guess" not in logged[0] and "Passw0rd" not in logged[0]
 
 
+def test_login_parallel_guesses_cannot_outrun_the_lock(make_user: Any, db: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from entities import accounts
+    from shared.errors import AppError
+
+    user, _ = make_user("student")
+    guess = accounts.LoginRequest(email=user["email"], password="Wrong-guess-1")
+
+    def attempt(_: int) -> str:
+        try:
+            accounts.login(guess)
+        except AppError as exc:
+            return exc.code
+        return "SIGNED_IN"
+
+    # WHEN eight guesses race, four at a time
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        codes = list(pool.map(attempt, range(8)))
+    # THEN at most five were checked (one that loses the race for the counter is refused: 503 or 423)
+    assert set(codes) <= {"INVALID_CREDENTIALS", "ACCOUNT_LOCKED", "SERVICE_UNAVAILABLE"}
+    # AND guessing on, one at a time, the account locks after exactly five checked guesses in all
+    while codes[-1] != "ACCOUNT_LOCKED" and len(codes) < 20:
+        codes.append(attempt(0))
+    assert codes.count("INVALID_CREDENTIALS") == 5
+    counter = next(iter(db.collection("_login_failures").stream())).to_dict()
+    assert counter["count"] == 5 and counter["locked_until"] > time.time()
+
+
 def test_login_lockout_is_configurable_and_ends(gateway: Any, make_user: Any, monkeypatch: Any, db: Any) -> None:
     monkeypatch.setenv("LOGIN_LOCKOUT_THRESHOLD", "2")
     monkeypatch.setenv("LOGIN_LOCKOUT_SECONDS", "1")
