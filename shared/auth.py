@@ -3,9 +3,8 @@
 Tokens are HS256 JWTs (PyJWT, algorithm pinned) with `sub`, `email`, `role`,
 `org`, `iat`, `exp`, `iss`, `aud` and `sid`, the session the token belongs to
 (`shared.sessions` refuses tokens of ended sessions). A service token (role
-`service`) is what
-server-to-server callers send in `Base44-Service-Authorization`; it may act for a
-user named by an `on-behalf-of` token.
+`service`) is what server-to-server callers send in `Base44-Service-Authorization`;
+it may act for a user named by an `on-behalf-of` token.
 """
 
 from __future__ import annotations
