@@ -1,10 +1,11 @@
-"""Accounts: registration, sign-in, password reset and change.
+"""Accounts: registration, sign-in, sign-out, password reset and change.
 
 Emails are unique through an `_user_emails/{email}` claim written in the same
 transaction as the user; password hashes live in `_credentials/{user_id}`;
 reset tokens are stored only as SHA-256 digests and expire after an hour. Mail
 is queued in the `mail` collection (the shape Firebase's Trigger Email
-extension sends from).
+extension sends from). Failed sign-ins are counted by `entities.lockout`; sessions
+end through `shared.sessions`.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import hashlib
 import re
 import secrets
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, field_validator
 
-from entities import store
-from shared import auth, config, logging
-from shared.auth import Caller, Role
+from entities import lockout, store
+from entities.user import self_profile
+from shared import auth, config, logging, redirects, sessions
+from shared.auth import USER_ROLES, Caller, Role
 from shared.errors import ConflictError, ForbiddenError, InvalidCredentialsError, InvalidInputError
 from shared.firestore import LOCK_WAIT_SECONDS, client, io, new_id, now_iso, run_transaction
 from shared.models import RequestModel
@@ -30,7 +33,6 @@ RESETS = "_password_resets"
 MAIL = "mail"
 RESET_TTL_SECONDS = 3600
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-SELF_SERVICE_ROLES = (Role.STUDENT, Role.INSTRUCTOR)
 
 
 def normalise_email(value: str) -> str:
@@ -53,7 +55,8 @@ class RegisterRequest(RequestModel):
     password: str
     full_name: str | None = Field(default=None, max_length=200)
     role: Role | None = Field(default=None, strict=False)  # JSON has no enums: the name is taken
-    # The seed's signUp form nests profile fields under `data`.
+    organization_id: str | None = Field(default=None, min_length=1, max_length=128)
+    # The seed's signUp form nests the role and profile fields under `data`.
     data: dict[str, Any] | None = None
 
     _email = field_validator("email")(lambda cls, v: normalise_email(v))
@@ -107,20 +110,29 @@ def create_user(
     full_name: str | None,
     role: Role,
     created_by: str | None,
-    extra: dict[str, Any] | None = None,
+    organization_id: str | None = None,
+    is_verified: bool = False,
+    profile: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Create the user, its email claim and its credentials atomically; a taken email is a 409."""
+    """Create the user, its email claim and its credentials atomically; a taken email is a 409.
+
+    Identity, role and organization are explicit arguments the caller vouches for;
+    `profile` holds only fields a user may set on themselves (anything else is a 400).
+    """
     from google.api_core.exceptions import AlreadyExists
 
     email = normalise_email(email)
+    fields = self_profile(profile or {})
     user = store.record(
         "User",
         {
+            **fields,
             "email": email,
-            "full_name": full_name,
+            "full_name": full_name if full_name is not None else fields.get("full_name"),
             "role": role,
+            "organization_id": organization_id,
+            "is_verified": is_verified,
             "app_id": config.app_id(),
-            **(extra or {}),
         },
         created_by=created_by or email,
     )
@@ -137,21 +149,54 @@ def create_user(
     return user
 
 
-def register(body: RegisterRequest, caller: Caller) -> dict[str, Any]:
-    profile = dict(body.data or {})
-    role = body.role or profile.pop("role", None) or Role.STUDENT
-    full_name = body.full_name or profile.pop("full_name", None)
+def _one_value(field: str, top_level: Any, in_data: Any) -> Any:
+    """A field given both at the top level and in `data` must agree."""
+    if top_level is not None and in_data is not None and top_level != in_data:
+        raise InvalidInputError(
+            f"{field} and data.{field} differ", details={"fields": [{"field": f"data.{field}", "type": "conflict"}]}
+        )
+    return top_level if top_level is not None else in_data
+
+
+def _role(value: Any) -> Role:
     try:
-        role = Role(role)
+        role = Role(value)
     except ValueError:
+        role = None
+    if role not in USER_ROLES:
         raise InvalidInputError(
             "Unknown role",
-            details={"fields": [{"field": "role", "type": "enum", "message": "role must be student or instructor"}]},
-        ) from None
-    if role not in SELF_SERVICE_ROLES and not caller.is_admin:
-        raise ForbiddenError(f"Only an admin can create {role} accounts")
+            details={"fields": [{"field": "role", "type": "enum", "message": "not a known role"}]},
+        )
+    return role
+
+
+def register(body: RegisterRequest, caller: Caller) -> dict[str, Any]:
+    """Sign-up for the roles configured as self-service; an admin creates any account.
+
+    Only an admin chooses the role beyond those and the organization; everyone else's
+    `data` carries profile fields only.
+    """
+    profile = dict(body.data or {})
+    role = _role(_one_value("role", body.role, profile.pop("role", None)) or Role.STUDENT)
+    organization_id = _one_value("organization_id", body.organization_id, profile.pop("organization_id", None))
+    full_name = _one_value("full_name", body.full_name, profile.pop("full_name", None))
+    profile = self_profile(profile, prefix="data.")
+    if not caller.is_admin:
+        if role not in config.self_signup_roles():
+            raise ForbiddenError(f"Only an admin can create {role} accounts", details={"fields": ["role"]})
+        if organization_id is not None:
+            raise ForbiddenError(
+                "Only an admin can place an account in an organization", details={"fields": ["organization_id"]}
+            )
     user = create_user(
-        email=body.email, password=body.password, full_name=full_name, role=role, created_by=None, extra=profile
+        email=body.email,
+        password=body.password,
+        full_name=full_name,
+        role=role,
+        created_by=caller.email if caller.is_admin else None,
+        organization_id=organization_id,
+        profile=profile,
     )
     logging.info("user registered", user_id=user["id"], role=str(role))
     return session_for(user)
@@ -169,7 +214,11 @@ def user_by_email(email: str) -> dict[str, Any] | None:
 
 
 def login(body: LoginRequest) -> dict[str, Any]:
-    """One answer for unknown email and wrong password, so accounts cannot be probed."""
+    """One answer for unknown email and wrong password, so accounts cannot be probed.
+
+    Both count towards the same lockout (`entities.lockout`), keyed by the address.
+    """
+    attempt = lockout.begin(body.email)
     user = user_by_email(body.email)
     stored = None
     if user is not None:
@@ -177,9 +226,10 @@ def login(body: LoginRequest) -> dict[str, Any]:
         stored = snapshot.to_dict().get("password_hash") if snapshot.exists else None
     if user is None or stored is None:
         auth.hash_password(body.password)  # same work as a real check: no timing oracle
+    if user is None or stored is None or not auth.verify_password(stored, body.password):
+        lockout.failed(attempt)
         raise InvalidCredentialsError()
-    if not auth.verify_password(stored, body.password):
-        raise InvalidCredentialsError()
+    lockout.succeeded(attempt)
     if user.get("disabled"):
         raise ForbiddenError("This account is disabled")
     if auth.password_needs_rehash(stored):
@@ -237,10 +287,12 @@ def reset_password(body: ResetPassword) -> dict[str, Any]:
 
     user_id = run_transaction(consume)
     _set_password(user_id, body.new_password)
+    sessions.end_all_sessions(user_id)
     return {"success": True}
 
 
 def change_password(body: ChangePassword, caller: Caller) -> dict[str, Any]:
+    """Every session of the user ends, the caller's too; the answer carries a new one for the caller."""
     user_id = body.user_id or caller.user_id
     if user_id != caller.user_id:
         raise ForbiddenError("You can change only your own password")
@@ -249,4 +301,18 @@ def change_password(body: ChangePassword, caller: Caller) -> dict[str, Any]:
     if stored is None or not auth.verify_password(stored, body.current_password):
         raise InvalidCredentialsError("Current password is incorrect")
     _set_password(str(user_id), body.new_password)
+    sessions.end_all_sessions(str(user_id))
+    user = store.find("User", str(user_id))
+    return {"success": True, **(session_for(user) if user is not None else {})}
+
+
+def logout(caller: Caller) -> dict[str, Any]:
+    """End the caller's session: its token is refused from now on (signing out without one is a no-op)."""
+    if caller.session_id and caller.user_id and caller.session_expires_at:
+        sessions.end_session(caller.session_id, caller.user_id, caller.session_expires_at)
     return {"success": True}
+
+
+def logout_destination(from_url: str | None) -> str:
+    """Where a browser signing out is sent: back where it came from, on an allowed origin only."""
+    return redirects.checked(from_url)

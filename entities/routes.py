@@ -188,6 +188,27 @@ def change_password(body: accounts.ChangePassword, caller: Caller) -> Any:
 
 
 @route("POST", f"{AUTH}/logout", name="auth.logout", anonymous=True, rate=(), tags=("auth",), response=Success)
-def logout(_body: Any, _caller: Caller) -> Any:
-    """End the current session."""
-    return {"success": True}
+def logout(_body: Any, caller: Caller) -> Any:
+    """End the current session: its token is refused from now on."""
+    return accounts.logout(caller)
+
+
+class LogoutRedirectQuery(_Query):
+    from_url: str | None = None
+
+
+@route(
+    "GET",
+    "/api/apps/auth/logout",
+    name="auth.browserLogout",
+    anonymous=True,
+    rate=("auth",),
+    query=LogoutRedirectQuery,
+    tags=("auth",),
+    status=302,
+    content_type="text/plain",
+)
+def browser_logout(_body: Any, _caller: Caller, query: LogoutRedirectQuery) -> Reply:
+    """Where the SDK's `logout()` sends a browser (without its token): back to an allowed origin."""
+    location = accounts.logout_destination(query.from_url)
+    return Reply("", status=302, headers={"Location": location}, content_type="text/plain")

@@ -3,16 +3,37 @@ never travel with the record."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field
 
 from entities.base import EntityModel, EntityType, Policy, require_admin, require_signed_in
 from shared.auth import Caller, Role
-from shared.errors import ForbiddenError
+from shared.errors import ForbiddenError, InvalidInputError
 
-# What a user may change about themselves through `User/me`.
+# The profile a user may set on themselves: at sign-up (`data`) and through `User/me`.
 SELF_WRITABLE = frozenset({"full_name", "avatar_url", "bio", "timezone", "locale", "title", "skills"})
+# Identity and verification: written by the server alone, whoever asks.
+SERVER_MANAGED = frozenset({"email", "is_verified", "app_id"})
+
+
+def self_profile(data: Mapping[str, Any], *, prefix: str = "") -> dict[str, Any]:
+    """The profile fields of `data`; any other field is a 400 naming it."""
+    refused = sorted(k for k in data if k not in SELF_WRITABLE)
+    if refused:
+        names = [f"{prefix}{k}" for k in refused]
+        raise InvalidInputError(
+            "Only profile fields may be set here: " + ", ".join(names[:5]),
+            details={"fields": [{"field": name, "type": "not_a_profile_field"} for name in names]},
+        )
+    return dict(data)
+
+
+def _refuse_changes(fields: frozenset[str], existing: dict[str, Any], changes: dict[str, Any], why: str) -> None:
+    refused = sorted(k for k, v in changes.items() if k in fields and existing.get(k) != v)
+    if refused:
+        raise ForbiddenError(why, details={"fields": refused})
 
 
 class User(EntityModel):
@@ -45,13 +66,13 @@ class UserPolicy(Policy):
 
     def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         require_signed_in(caller)
+        _refuse_changes(SERVER_MANAGED, existing, changes, "These fields are set by the server")
         if caller.is_admin:
             return changes
         if existing.get("id") != caller.user_id:
             raise ForbiddenError("Users may change only their own profile")
-        refused = sorted(k for k, v in changes.items() if k not in SELF_WRITABLE and existing.get(k) != v)
-        if refused:
-            raise ForbiddenError("These fields are managed by administrators", details={"fields": refused})
+        admin_managed = frozenset(changes) - SELF_WRITABLE
+        _refuse_changes(admin_managed, existing, changes, "These fields are managed by administrators")
         return changes
 
     def check_create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """Who is calling: password hashes, signed session tokens and the frozen `Caller`.
 
 Tokens are HS256 JWTs (PyJWT, algorithm pinned) with `sub`, `email`, `role`,
-`org`, `iat`, `exp`, `iss` and `aud`. A service token (role `service`) is what
-server-to-server callers send in `Base44-Service-Authorization`; it may act for a
-user named by an `on-behalf-of` token.
+`org`, `iat`, `exp`, `iss`, `aud` and `sid`, the session the token belongs to
+(`shared.sessions` refuses tokens of ended sessions). A service token (role
+`service`) is what server-to-server callers send in `Base44-Service-Authorization`;
+it may act for a user named by an `on-behalf-of` token.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from shared import config
+from shared import config, sessions
 from shared.errors import UnauthenticatedError
 
 _ALGORITHM = "HS256"
@@ -48,6 +49,8 @@ class Caller:
     org_id: str | None = None
     ip: str = ""
     via_service: bool = False
+    session_id: str | None = None
+    session_expires_at: float | None = None
 
     @property
     def is_authenticated(self) -> bool:
@@ -94,8 +97,8 @@ def issue_token(
     *, user_id: str, email: str, role: Role | str, org_id: str | None = None, ttl: int | None = None
 ) -> tuple[str, int]:
     """Sign a session token; returns it with its expiry (unix seconds)."""
-    now = int(time.time())
-    exp = now + (ttl if ttl is not None else config.token_ttl_seconds())
+    now = time.time()  # to the microsecond: a session begun just after a password change must outlive it
+    exp = int(now) + (ttl if ttl is not None else config.token_ttl_seconds())
     claims: dict[str, Any] = {
         "sub": user_id,
         "email": email,
@@ -104,7 +107,7 @@ def issue_token(
         "exp": exp,
         "iss": _ISSUER,
         "aud": config.app_id(),
-        "jti": uuid.uuid4().hex,
+        "sid": uuid.uuid4().hex,
     }
     if org_id:
         claims["org"] = org_id
@@ -121,11 +124,14 @@ def decode_token(token: str) -> dict[str, Any]:
     """Verify signature, algorithm, expiry, issuer and audience; refuse anything else.
 
     A token once verified is remembered (bounded, keyed by the exact token, secret
-    and audience) until it expires, so a busy session pays for the check once.
+    and audience) until it expires, so a busy session pays for the check once;
+    whether its session has ended is asked on every call.
     """
     claims = _verified_claims(token, config.jwt_secret(), config.app_id())
     if claims["exp"] <= time.time():
         raise UnauthenticatedError("Session expired; sign in again")
+    if sessions.is_ended(claims):
+        raise UnauthenticatedError("Session ended; sign in again")
     return dict(claims)
 
 
@@ -168,6 +174,8 @@ def _caller_from_claims(claims: Mapping[str, Any], ip: str, via_service: bool = 
         org_id=claims.get("org"),
         ip=ip,
         via_service=via_service,
+        session_id=claims.get("sid"),
+        session_expires_at=float(claims["exp"]),
     )
 
 

@@ -34,6 +34,12 @@ STORAGE_BUCKET = "STORAGE_BUCKET"
 LOCAL_BLOB_DIR = "LOCAL_BLOB_DIR"
 BLOB_SIGNING_SECRET = "BLOB_SIGNING_SECRET"
 SIGNED_URL_TTL_SECONDS = "SIGNED_URL_TTL_SECONDS"
+SELF_SIGNUP_ROLES = "SELF_SIGNUP_ROLES"
+LOGIN_LOCKOUT_THRESHOLD = "LOGIN_LOCKOUT_THRESHOLD"
+LOGIN_LOCKOUT_WINDOW_SECONDS = "LOGIN_LOCKOUT_WINDOW_SECONDS"
+LOGIN_LOCKOUT_SECONDS = "LOGIN_LOCKOUT_SECONDS"
+REVOCATION_REFRESH_SECONDS = "REVOCATION_REFRESH_SECONDS"
+ALLOWED_REDIRECT_ORIGINS = "ALLOWED_REDIRECT_ORIGINS"
 
 _MIN_SECRET_BYTES = 32
 
@@ -114,3 +120,34 @@ def public_base_url() -> str:
 
 def currency() -> str:
     return str(get(CURRENCY, "usd")).lower()
+
+
+def self_signup_roles() -> frozenset[str]:
+    """Roles anyone may give themselves at sign-up; every other role is created by an admin."""
+    raw = str(get(SELF_SIGNUP_ROLES, "student"))
+    return frozenset(role.strip() for role in raw.split(",") if role.strip())
+
+
+def login_lockout_threshold() -> int:
+    """Failed sign-ins within the window that lock an account."""
+    return int(get(LOGIN_LOCKOUT_THRESHOLD, 5, int) or 0)
+
+
+def login_lockout_window_seconds() -> int:
+    return int(get(LOGIN_LOCKOUT_WINDOW_SECONDS, 15 * 60, int) or 0)
+
+
+def login_lockout_seconds() -> int:
+    return int(get(LOGIN_LOCKOUT_SECONDS, 15 * 60, int) or 0)
+
+
+def revocation_refresh_seconds() -> float:
+    """How stale an instance's view of ended sessions may get before a request refreshes it."""
+    return float(get(REVOCATION_REFRESH_SECONDS, 2.0, float) or 0.0)
+
+
+def allowed_redirect_origins() -> frozenset[str]:
+    """Origins a browser may be sent back to after signing out (default: the public base URL's)."""
+    raw = get(ALLOWED_REDIRECT_ORIGINS)
+    values = str(raw).split(",") if raw else [public_base_url()]
+    return frozenset(v.strip() for v in values if v.strip())

@@ -89,6 +89,12 @@ class UnsupportedMediaTypeError(AppError):
     status, code, default_message = 415, "UNSUPPORTED_MEDIA_TYPE", "Request body must be JSON"
 
 
+class AccountLockedError(AppError):
+    """Too many failed sign-ins: the account refuses every password until the lock ends."""
+
+    status, code, default_message = 423, "ACCOUNT_LOCKED", "Too many failed sign-ins; try again later"
+
+
 class RateLimitedError(AppError):
     status, code, default_message = 429, "RATE_LIMIT_EXCEEDED", "Too many requests"
 

@@ -33,7 +33,13 @@ LOCK_WAIT_SECONDS = 2.0
 
 # Collection and field of each Firestore TTL policy the product relies on for cleanup
 # (deploy.yaml lists them; `gcloud firestore fields ttls update FIELD --collection-group=C --enable-ttl`).
-TTL_FIELDS = (("_rate_limits", "expires_at"), ("IdempotencyRecord", "expires_at"), ("StripeEvent", "expires_at"))
+TTL_FIELDS = (
+    ("_rate_limits", "expires_at"),
+    ("_login_failures", "expires_at"),
+    ("_revocations", "expires_at"),
+    ("IdempotencyRecord", "expires_at"),
+    ("StripeEvent", "expires_at"),
+)
 
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 

@@ -74,15 +74,18 @@ def make_user(db: Any) -> Callable[..., tuple[dict[str, Any], str]]:
 
     counter = iter(range(10_000))
 
-    def make(role: str = "student", email: str | None = None, **extra: Any) -> tuple[dict[str, Any], str]:
+    def make(
+        role: str = "student", email: str | None = None, *, organization_id: str | None = None, **profile: Any
+    ) -> tuple[dict[str, Any], str]:
         address = email or f"{role}{next(counter)}@example.test"
         user = accounts.create_user(
             email=address,
             password="Passw0rd!",
-            full_name=extra.pop("full_name", f"Test {role}"),
+            full_name=profile.pop("full_name", f"Test {role}"),
             role=Role(role),
             created_by=None,
-            extra=extra,
+            organization_id=organization_id,
+            profile=profile,
         )
         return user, accounts.session_for(user)["access_token"]
 

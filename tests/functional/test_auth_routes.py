@@ -17,11 +17,11 @@ def _register(gateway: Any, **body: Any) -> Any:
 
 
 def test_register_answers_both_session_shapes_and_hides_the_hash(gateway: Any, db: Any) -> None:
-    resp = _register(gateway, data={"full_name": "Jo Doe", "role": "instructor"})
+    resp = _register(gateway, data={"full_name": "Jo Doe", "role": "student"})
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
     assert body["access_token"] == body["session"]["token"]
-    assert body["user"]["email"] == "jo@example.test" and body["user"]["role"] == "instructor"
+    assert body["user"]["email"] == "jo@example.test" and body["user"]["role"] == "student"
     assert body["user"]["full_name"] == "Jo Doe"
     stored = db.collection("_credentials").document(body["user"]["id"]).get().to_dict()
     assert stored["password_hash"].startswith("$argon2id$")
@@ -61,8 +61,9 @@ def test_refused_fields_say_why_without_echoing_the_value(gateway: Any, db: Any)
     assert "onlyletters" not in resp.get_data(as_text=True) and "no-at-sign-here" not in resp.get_data(as_text=True)
 
 
-def test_self_registration_cannot_create_admins(gateway: Any, db: Any) -> None:
-    resp = _register(gateway, role="admin")
+@pytest.mark.parametrize("role", ["admin", "org_admin", "instructor"])
+def test_self_registration_creates_students_only(gateway: Any, db: Any, role: str) -> None:
+    resp = _register(gateway, role=role)
     assert resp.status_code == 403
     assert list(db.collection("User").stream()) == []
 

@@ -67,9 +67,10 @@ def test_successful_calls_carry_rate_limit_headers(gateway: Any, make_user: Any)
 
 def test_auth_routes_limit_anonymous_callers_by_address(live_gateway: str, db: Any) -> None:
     url = f"{live_gateway}/api/apps/sparkacademy/auth/login"
+    # A different address each time: the per-account lockout would answer 423 from the sixth.
     statuses = [
-        requests.post(url, json={"email": "who@example.test", "password": "Wrong-pass-1"}, timeout=30).status_code
-        for _ in range(12)
+        requests.post(url, json={"email": f"who{n}@example.test", "password": "Wrong-pass-1"}, timeout=30).status_code
+        for n in range(12)
     ]
     assert statuses == [401] * 10 + [429] * 2
 
