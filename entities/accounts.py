@@ -23,7 +23,13 @@ from entities import lockout, store
 from entities.user import self_profile
 from shared import auth, config, logging, redirects, sessions
 from shared.auth import USER_ROLES, Caller, Role
-from shared.errors import ConflictError, ForbiddenError, InvalidCredentialsError, InvalidInputError
+from shared.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidCredentialsError,
+    InvalidInputError,
+    UnauthenticatedError,
+)
 from shared.firestore import LOCK_WAIT_SECONDS, client, io, new_id, now_iso, run_transaction
 from shared.models import RequestModel
 
@@ -303,7 +309,9 @@ def change_password(body: ChangePassword, caller: Caller) -> dict[str, Any]:
     _set_password(str(user_id), body.new_password)
     sessions.end_all_sessions(str(user_id))
     user = store.find("User", str(user_id))
-    return {"success": True, **(session_for(user) if user is not None else {})}
+    if user is None:
+        raise UnauthenticatedError("This account no longer exists")
+    return {"success": True, **session_for(user)}
 
 
 def logout(caller: Caller) -> dict[str, Any]:

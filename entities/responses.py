@@ -163,6 +163,12 @@ class Session(ResponseModel):
     session: SessionToken
 
 
+class PasswordChanged(Session):
+    """change-password: every session of the user ended, and a fresh one for the caller."""
+
+    success: Literal[True]
+
+
 class ResetRequested(ResponseModel):
     """reset-password-request: the same answer whether or not the address is registered."""
 

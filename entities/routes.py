@@ -18,6 +18,7 @@ from entities.responses import (
     Count,
     Deleted,
     PageResponse,
+    PasswordChanged,
     RecordList,
     ResetRequested,
     Session,
@@ -181,7 +182,7 @@ def reset_password(body: accounts.ResetPassword, _caller: Caller) -> Any:
     return accounts.reset_password(body)
 
 
-@_auth_route("change-password", "auth.changePassword", accounts.ChangePassword, response=Success)
+@_auth_route("change-password", "auth.changePassword", accounts.ChangePassword, response=PasswordChanged)
 def change_password(body: accounts.ChangePassword, caller: Caller) -> Any:
     """Change the signed-in user's password, given the current one."""
     return accounts.change_password(body, caller)

@@ -195,13 +195,18 @@ def test_user_writes_never_move_identity_or_touch_another_user(
 
 def test_user_bulk_update_writes_nothing_when_one_item_is_refused(gateway: Any, db: Any, make_user: Any) -> None:
     me, token = make_user("student")
-    resp = gateway.put(
+    other, _ = make_user("student")
+    forbidden = gateway.put(
+        f"{ENTITIES}/User/bulk", json=[{"id": me["id"], "full_name": "Changed", "role": "admin"}], headers=bearer(token)
+    )
+    assert forbidden.status_code == 403 and forbidden.get_json()["details"]["items"][0]["index"] == 0
+    someone_else = gateway.put(
         f"{ENTITIES}/User/bulk",
-        json=[{"id": me["id"], "full_name": "Changed"}, {"id": me["id"], "role": "admin"}],
+        json=[{"id": me["id"], "full_name": "Changed"}, {"id": other["id"], "full_name": "Mine now"}],
         headers=bearer(token),
     )
-    assert resp.status_code == 403
-    assert store.get("User", me["id"]) == me
+    assert someone_else.status_code == 404 and [i["index"] for i in someone_else.get_json()["details"]["items"]] == [1]
+    assert store.get("User", me["id"]) == me and store.get("User", other["id"]) == other
 
 
 def test_admin_changes_roles_but_not_identity_or_verification(gateway: Any, db: Any, make_user: Any) -> None:
