@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from entities import accounts, api
 from entities.registry import ENTITIES
 from shared.auth import Caller
+from shared.errors import ConflictError, ForbiddenError, InvalidCredentialsError, NotFoundError
 from shared.http import Reply
 from shared.router import APP, route
 
@@ -51,7 +52,16 @@ class CountQuery(_Query):
 
 
 def _entity_route(methods: str, path: str, name: str, **kwargs: Any) -> Any:
-    return route(methods, path, name=name, anonymous=True, tags=("entities",), path_schemas=ENTITY_PARAM, **kwargs)
+    return route(
+        methods,
+        path,
+        name=name,
+        anonymous=True,
+        tags=("entities",),
+        path_schemas=ENTITY_PARAM,
+        errors=(ForbiddenError, NotFoundError, ConflictError),
+        **kwargs,
+    )
 
 
 # --- records --------------------------------------------------------------------------
@@ -126,7 +136,7 @@ def me(_body: Any, caller: Caller) -> Any:
     return api.me(caller)
 
 
-@route("PUT", f"{APP}/entities/User/me", name="users.updateMe", anonymous=True, tags=("auth",))
+@route("PUT", f"{APP}/entities/User/me", name="users.updateMe", anonymous=True, tags=("auth",), errors=(ForbiddenError,))
 def update_me(body: Any, caller: Caller) -> Any:
     """Change the signed-in user's own profile fields."""
     return api.update_me(caller, body)
@@ -136,7 +146,10 @@ def update_me(body: Any, caller: Caller) -> Any:
 
 
 def _auth_route(path: str, name: str, request: type[BaseModel], **kwargs: Any) -> Any:
-    return route("POST", f"{AUTH}/{path}", name=name, request=request, rate=("auth",), tags=("auth",), **kwargs)
+    errors = (InvalidCredentialsError, ForbiddenError, ConflictError)
+    return route(
+        "POST", f"{AUTH}/{path}", name=name, request=request, rate=("auth",), tags=("auth",), errors=errors, **kwargs
+    )
 
 
 @_auth_route("register", "auth.register", accounts.RegisterRequest, anonymous=True)

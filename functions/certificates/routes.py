@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from shared.auth import Caller
-from shared.errors import InvalidInputError, NotFoundError
+from shared.errors import ForbiddenError, InvalidInputError, NotFoundError
 from shared.http import Reply
 from shared.router import route
 
@@ -52,6 +52,7 @@ def verify(_body: Any, _caller: Caller, code: str) -> Any:
     query=DownloadQuery,
     tags=("certificates",),
     content_type="application/octet-stream",
+    errors=(ForbiddenError,),
 )
 def download(_body: Any, _caller: Caller, path: str, query: DownloadQuery) -> Reply:
     """A file from the local blob store, through a signed link that expires."""
