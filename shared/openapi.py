@@ -71,7 +71,7 @@ def build(routes: Iterable[Route]) -> dict[str, Any]:
     schemas = _Schemas(routes)
     operation_ids = _operation_ids(routes)
     paths: dict[str, dict[str, Any]] = {}
-    for route_ in sorted(routes, key=lambda r: (openapi_path(r.path), r.function)):
+    for route_ in sorted(routes, key=lambda r: (openapi_path(r.path), r.function, r.methods, r.name)):
         for method in route_.methods:
             operation = _operation(route_, method, operation_ids[id(route_)], schemas)
             paths.setdefault(openapi_path(route_.path), {})[method.lower()] = operation
