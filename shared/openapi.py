@@ -86,7 +86,7 @@ def build(routes: Iterable[Route]) -> dict[str, Any]:
             ),
         },
         # Relative to this document (served at /api/openapi.json), so the API is found under any prefix.
-        "servers": [{"url": ".."}],
+        "servers": [{"url": "..", "description": "This API"}],
         "tags": [{"name": tag} for tag in sorted({t for r in routes for t in r.tags})],
         "paths": paths,
         "components": {
@@ -130,8 +130,9 @@ def _operation_ids(routes: list[Route]) -> dict[int, str]:
 def _operation(route_: Route, method: str, operation_id: str, schemas: _Schemas) -> dict[str, Any]:
     spec = route_.spec
     operation: dict[str, Any] = {"operationId": operation_id, "tags": list(route_.tags)}
-    if route_.summary:
-        operation["summary"] = route_.summary
+    summary = _summary(route_)
+    if summary:
+        operation["summary"] = summary
     description = "\n\n".join(part for part in (route_.description, _requirements(route_)) if part)
     if description:
         operation["description"] = description
@@ -150,6 +151,11 @@ def _operation(route_: Route, method: str, operation_id: str, schemas: _Schemas)
     if spec.rate:
         operation["x-rate-limits"] = list(spec.rate)
     return operation
+
+
+def _summary(route_: Route) -> str:
+    """The docstring's first line, without the function's name that module docstrings start with."""
+    return route_.summary.removeprefix(f"{route_.name}: ")
 
 
 def _requirements(route_: Route) -> str:
@@ -237,7 +243,7 @@ def _success(route_: Route, schemas: _Schemas) -> dict[str, Any]:
     else:
         schema = {"type": "string"}
     response: dict[str, Any] = {
-        "description": route_.summary or "Success",
+        "description": _summary(route_) or "Success",
         "content": {route_.content_type: {"schema": schema}},
     }
     if route_.spec.rate:
