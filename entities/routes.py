@@ -136,7 +136,9 @@ def me(_body: Any, caller: Caller) -> Any:
     return api.me(caller)
 
 
-@route("PUT", f"{APP}/entities/User/me", name="users.updateMe", anonymous=True, tags=("auth",), errors=(ForbiddenError,))
+@route(
+    "PUT", f"{APP}/entities/User/me", name="users.updateMe", anonymous=True, tags=("auth",), errors=(ForbiddenError,)
+)
 def update_me(body: Any, caller: Caller) -> Any:
     """Change the signed-in user's own profile fields."""
     return api.update_me(caller, body)
