@@ -21,6 +21,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis import checks as st
 
+from shared import config
 from tests.conftest import bearer
 
 MAX_EXAMPLES = {GenerationMode.POSITIVE: 8, GenerationMode.NEGATIVE: 4}
@@ -104,8 +105,10 @@ def test_every_answer_is_one_the_document_allows(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # GIVEN the served document and a caller signed in as the role (or not); limits off,
-    # so that every operation is reached rather than refused after its first calls
+    # so that every operation is reached rather than refused after its first calls; no Stripe
     monkeypatch.setenv("RATE_LIMITS_ENABLED", "false")
+    for setting in (config.STRIPE_SECRET_KEY, config.STRIPE_WEBHOOK_SECRET, config.OPENAI_API_KEY):
+        monkeypatch.delenv(setting, raising=False)
     headers = {} if role == "anonymous" else bearer(make_user(role)[1])
     # WHEN generated requests go to every operation
     run = fuzz(live_gateway, headers)
