@@ -73,7 +73,7 @@ def build(routes: Iterable[Route]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for route_ in sorted(routes, key=lambda r: (openapi_path(r.path), r.function, r.methods, r.name)):
         for method in route_.methods:
-            operation = _operation(route_, method, operation_ids[id(route_)], schemas)
+            operation = _operation(route_, method, operation_ids[(id(route_), method)], schemas)
             paths.setdefault(openapi_path(route_.path), {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",
@@ -111,16 +111,18 @@ def openapi_path(path: str) -> str:
     return _PATH_PARAM.sub(lambda m: "{" + m.group(1) + "}", path)
 
 
-def _operation_ids(routes: list[Route]) -> dict[int, str]:
-    """The route's name; a function also served at another path gets that path appended there."""
-    ids: dict[int, str] = {}
+def _operation_ids(routes: list[Route]) -> dict[tuple[int, str], str]:
+    """The route's name, unique: a function also served at another path gets that path appended
+    there, and a route of several methods gets the method appended."""
+    ids: dict[tuple[int, str], str] = {}
     taken: set[str] = set()
     for route_ in sorted(routes, key=lambda r: (not r.function, r.path)):
         name = route_.name
         if name in taken:
             name = f"{name}.{re.sub(r'[^A-Za-z0-9]+', '_', route_.path).strip('_')}"
         taken.add(name)
-        ids[id(route_)] = name
+        for method in route_.methods:
+            ids[(id(route_), method)] = name if len(route_.methods) == 1 else f"{name}.{method.lower()}"
     return ids
 
 
@@ -137,7 +139,7 @@ def _operation(route_: Route, method: str, operation_id: str, schemas: _Schemas)
     if description:
         operation["description"] = description
     parameters = _path_parameters(route_) + _query_parameters(route_, schemas)
-    if spec.body == "raw":
+    if config.STRIPE_WEBHOOK_SECRET in spec.settings:
         parameters.append({"name": "Stripe-Signature", "in": "header", "required": True, "schema": {"type": "string"}})
     if parameters:
         operation["parameters"] = parameters
@@ -162,7 +164,7 @@ def _requirements(route_: Route) -> str:
     spec = route_.spec
     lines = []
     if spec.body == "raw":
-        lines.append("Authenticates itself: the body must carry a valid `Stripe-Signature`.")
+        lines.append("Authenticates itself, by a signature over the raw body; no token is needed.")
     elif spec.roles is not None:
         lines.append(f"Roles: {', '.join(sorted(spec.roles))} (or a service token).")
     elif not spec.anonymous:
