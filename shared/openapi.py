@@ -82,7 +82,8 @@ def build(routes: Iterable[Route]) -> dict[str, Any]:
             "version": VERSION,
             "description": (
                 "The Base44-compatible API of SparkAcademy: entities, auth, certificates and the documented "
-                "functions. Every error answers the `Error` envelope."
+                "functions. Every error answers the `Error` envelope; a known path called with a method it "
+                "does not accept answers 405 `METHOD_NOT_ALLOWED` with an `Allow` header."
             ),
         },
         # Relative to this document (served at /api/openapi.json), so the API is found under any prefix.

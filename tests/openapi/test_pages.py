@@ -58,6 +58,16 @@ def test_redoc_page_shows_the_operations(live_gateway: str, tmp_path: Path) -> N
     assert "Something went wrong" not in dom
 
 
+@pytest.mark.parametrize("path", ["/api/docs", "/api/redoc"])
+def test_pages_load_nothing_from_other_hosts(gateway: object, path: str) -> None:
+    page = gateway.get(path).get_data(as_text=True)  # type: ignore[attr-defined]
+    assert re.findall(r'(?:src|href)="([^"]+)"', page) in (
+        ["docs/css/swagger-ui.css", "docs/js/swagger-ui-bundle.js"],
+        ["docs/js/redoc.standalone.js"],
+    )
+    assert "//" not in page
+
+
 @pytest.mark.parametrize(
     ("path", "content_type"),
     [
