@@ -7,6 +7,7 @@ service runs, so errors, limits and CORS are the ones production answers with.
 from __future__ import annotations
 
 import flask
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from shared import router
 
@@ -22,4 +23,7 @@ def create_app() -> flask.Flask:
 
     app.add_url_rule("/", "root", everything, methods=_METHODS)
     app.add_url_rule("/<path:path>", "everything", everything, methods=_METHODS)
+    # Paths Flask's own rules cannot match (a newline in a segment, an unknown verb) still answer the envelope.
+    app.register_error_handler(NotFound, lambda _exc: everything())
+    app.register_error_handler(MethodNotAllowed, lambda _exc: everything())
     return app

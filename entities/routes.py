@@ -26,6 +26,7 @@ from entities.responses import (
     UserRecord,
 )
 from shared.auth import Caller
+from shared.errors import ConflictError, ForbiddenError, InvalidCredentialsError, NotFoundError
 from shared.http import Reply
 from shared.router import APP, H, route
 
@@ -64,7 +65,16 @@ class CountQuery(_Query):
 
 
 def _entity_route(methods: str, path: str, name: str, **kwargs: Any) -> Callable[[H], H]:
-    return route(methods, path, name=name, anonymous=True, tags=("entities",), path_schemas=ENTITY_PARAM, **kwargs)
+    return route(
+        methods,
+        path,
+        name=name,
+        anonymous=True,
+        tags=("entities",),
+        path_schemas=ENTITY_PARAM,
+        errors=(ForbiddenError, NotFoundError, ConflictError),
+        **kwargs,
+    )
 
 
 # --- records --------------------------------------------------------------------------
@@ -139,7 +149,15 @@ def me(_body: Any, caller: Caller) -> Any:
     return api.me(caller)
 
 
-@route("PUT", f"{APP}/entities/User/me", name="users.updateMe", anonymous=True, tags=("auth",), response=UserRecord)
+@route(
+    "PUT",
+    f"{APP}/entities/User/me",
+    name="users.updateMe",
+    anonymous=True,
+    tags=("auth",),
+    response=UserRecord,
+    errors=(ForbiddenError,),
+)
 def update_me(body: Any, caller: Caller) -> Any:
     """Change the signed-in user's own profile fields."""
     return api.update_me(caller, body)
@@ -149,7 +167,10 @@ def update_me(body: Any, caller: Caller) -> Any:
 
 
 def _auth_route(path: str, name: str, request: type[BaseModel], **kwargs: Any) -> Callable[[H], H]:
-    return route("POST", f"{AUTH}/{path}", name=name, request=request, rate=("auth",), tags=("auth",), **kwargs)
+    errors = (InvalidCredentialsError, ForbiddenError, ConflictError)
+    return route(
+        "POST", f"{AUTH}/{path}", name=name, request=request, rate=("auth",), tags=("auth",), errors=errors, **kwargs
+    )
 
 
 @_auth_route("register", "auth.register", accounts.RegisterRequest, response=Session, anonymous=True)

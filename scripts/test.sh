@@ -22,6 +22,12 @@ if [ ! -d tests/e2e/node/node_modules/@base44/sdk ]; then
   (cd tests/e2e/node && npm ci --no-audit --no-fund --silent)
 fi
 
+# Headless Chromium renders the API documentation pages in their tests (Debian's package).
+if ! command -v chromium >/dev/null 2>&1; then
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 if ! command -v gcloud >/dev/null 2>&1; then
   echo "gcloud (google-cloud-cli with the Firestore emulator, Java 17) is required" >&2
   exit 1

@@ -26,7 +26,14 @@ from pydantic import BaseModel, ValidationError
 
 from shared import config
 from shared.auth import Caller, Role
-from shared.errors import InvalidInputError, MethodNotAllowedError, NotFoundError
+from shared.errors import (
+    AppError,
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    MethodNotAllowedError,
+    NotFoundError,
+)
 from shared.http import Spec, error_response, serve, validation_details
 
 if TYPE_CHECKING:
@@ -45,6 +52,9 @@ API_MODULES = (
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 H = TypeVar("H", bound=Callable[..., Any])
 _FUNCTION_NAME = re.compile(r"^[a-z][A-Za-z0-9]{0,63}$")
+# What a documented function's handler may refuse with unless it says otherwise: a record
+# the caller may not touch, one that is not there, one that exists already.
+RECORD_ERRORS: tuple[type[AppError], ...] = (ForbiddenError, NotFoundError, ConflictError)
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,7 @@ class Route:
     deploy: Deploy = field(default_factory=Deploy)
     path_schemas: tuple[tuple[str, dict[str, Any]], ...] = ()  # JSON schema of path parameters
     content_type: str = "application/json"  # of a successful answer
+    errors: tuple[type[AppError], ...] = ()  # raised by the handler itself, besides the pipeline's own
 
     @property
     def path_params(self) -> list[str]:
@@ -128,6 +139,7 @@ def endpoint(
     settings: Iterable[str] = (),
     deploy: Deploy | None = None,
     tags: Iterable[str] = (),
+    errors: Iterable[type[AppError]] = RECORD_ERRORS,
 ) -> Callable[[Callable[..., Any]], Callable[[flask.Request], flask.Response]]:
     """Declare `handler(body, caller)` as the documented function `name`.
 
@@ -136,7 +148,8 @@ def endpoint(
     (unknown fields refused), `response` the answer's; `roles` limits who may call
     (None: any signed-in caller); `rate` names limits in `shared.ratelimit`;
     `read_only` declares that it writes nothing (see `Spec.read_only`); `settings`
-    names the settings it cannot work without (bound as secrets on deploy).
+    names the settings it cannot work without (bound as secrets on deploy); `errors`
+    the errors its handler raises (the pipeline's own are known from the rest).
     """
     spec = Spec(
         name=name,
@@ -147,7 +160,7 @@ def endpoint(
         read_only=read_only,
         settings=tuple(settings),
     )
-    return _function_decorator(spec, response, deploy, tags, raw=False)
+    return _function_decorator(spec, response, deploy, tags, raw=False, errors=tuple(errors))
 
 
 def raw_endpoint(
@@ -159,13 +172,14 @@ def raw_endpoint(
     paths: Iterable[str] = (),
     deploy: Deploy | None = None,
     tags: Iterable[str] = (),
+    errors: Iterable[type[AppError]] = (InvalidInputError,),
 ) -> Callable[[Callable[..., Any]], Callable[[flask.Request], flask.Response]]:
     """A documented function that authenticates itself (webhooks): `handler(request)`.
 
     `paths` are further paths it answers at in the `api` service (POST).
     """
     spec = Spec(name=name, anonymous=True, rate=tuple(rate), body="raw", settings=tuple(settings))
-    return _function_decorator(spec, response, deploy, tags, raw=True, paths=tuple(paths))
+    return _function_decorator(spec, response, deploy, tags, raw=True, paths=tuple(paths), errors=tuple(errors))
 
 
 def _function_decorator(
@@ -176,6 +190,7 @@ def _function_decorator(
     *,
     raw: bool,
     paths: tuple[str, ...] = (),
+    errors: tuple[type[AppError], ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[[flask.Request], flask.Response]]:
     def decorate(handler: Callable[..., Any]) -> Callable[[flask.Request], flask.Response]:
         module = importlib.import_module(handler.__module__)
@@ -200,6 +215,7 @@ def _function_decorator(
             tags=tuple(tags) or (handler.__module__.split(".")[1],),
             function=True,
             deploy=deploy or Deploy(),
+            errors=errors,
         )
         _functions[spec.name] = route
         for path in paths:
@@ -228,6 +244,7 @@ def route(
     tags: Iterable[str] = (),
     path_schemas: Mapping[str, dict[str, Any]] | None = None,
     content_type: str = "application/json",
+    errors: Iterable[type[AppError]] = (),
 ) -> Callable[[H], H]:
     """Declare `handler(body, caller, **path_params[, query])` as a route of the `api` service.
 
@@ -262,6 +279,7 @@ def route(
                 tags=tuple(tags),
                 path_schemas=tuple((path_schemas or {}).items()),
                 content_type=content_type,
+                errors=tuple(errors),
             )
         )
         return handler

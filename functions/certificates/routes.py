@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from functions.certificates.responses import VerifyCertificateResponse
 from shared.auth import Caller
-from shared.errors import InvalidInputError, NotFoundError
+from shared.errors import ForbiddenError, InvalidInputError, NotFoundError
 from shared.http import Reply
 from shared.router import route
 
@@ -54,6 +54,7 @@ def verify(_body: Any, _caller: Caller, code: str) -> Any:
     query=DownloadQuery,
     tags=("certificates",),
     content_type="application/octet-stream",
+    errors=(ForbiddenError,),
 )
 def download(_body: Any, _caller: Caller, path: str, query: DownloadQuery) -> Reply:
     """A file from the local blob store, through a signed link that expires."""
