@@ -21,7 +21,7 @@ def health(_body: Any, _caller: Caller) -> Any:
     return {"ok": True}
 
 
-@route("GET", "/api/openapi.json", name="docs.openapi", **_DOCS)
+@route("GET", "/api/openapi.json", name="docs.openapi", response=openapi.OpenApiDocument, **_DOCS)
 def openapi_document(_body: Any, _caller: Caller) -> Any:
     """This API's OpenAPI 3.1 document, generated from its route declarations."""
     return openapi.document()

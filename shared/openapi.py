@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from shared import config
 from shared.errors import (
@@ -61,6 +61,16 @@ _RATE_HEADERS = {
 
 
 @functools.lru_cache(maxsize=1)
+class OpenApiDocument(BaseModel):
+    """An OpenAPI 3.1 document (its full schema is the OpenAPI specification's own)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    openapi: str
+    info: dict[str, Any]
+    paths: dict[str, Any]
+
+
 def document() -> dict[str, Any]:
     """The whole document (imports every route and function module)."""
     return build(all_routes())
