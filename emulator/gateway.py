@@ -202,6 +202,11 @@ def create_app() -> flask.Flask:
     def not_found(_exc: Exception) -> flask.Response:
         return error_response(NotFoundError(f"No route for {flask.request.method} {flask.request.path}"), flask.request)
 
+    @app.errorhandler(Exception)
+    def unhandled(exc: Exception) -> flask.Response:
+        # Anything that escaped a route still answers the envelope, never Flask's HTML page.
+        return error_response(exc, flask.request)
+
     @app.errorhandler(405)
     def method_not_allowed(_exc: Exception) -> flask.Response:
         from shared.errors import MethodNotAllowedError

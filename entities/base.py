@@ -14,7 +14,8 @@ from shared.errors import ForbiddenError, InvalidInputError, UnauthenticatedErro
 
 # Fields the store owns: written by the server, never taken from a client.
 BUILTIN_FIELDS = ("id", "created_date", "updated_date", "created_by")
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+# Firestore reserves ids that start and end with __ (and `.`/`..`, which the alphabet excludes).
+ID_PATTERN = re.compile(r"^(?!__.*__\Z)[A-Za-z0-9_-]{1,128}\Z")
 
 
 class EntityModel(BaseModel):
@@ -61,7 +62,9 @@ def require_admin(caller: Caller) -> None:
 
 def check_id(entity_id: str) -> str:
     if not isinstance(entity_id, str) or not ID_PATTERN.match(entity_id):
-        raise InvalidInputError("Invalid id", details={"id": "expected 1-128 of A-Z a-z 0-9 _ -"})
+        raise InvalidInputError(
+            "Invalid id", details={"id": "expected 1-128 of A-Z a-z 0-9 _ -, not starting and ending with __"}
+        )
     return entity_id
 
 
