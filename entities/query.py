@@ -117,7 +117,7 @@ def _check_in(field: str, values: Any) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def _compile_regex(field: str, pattern: Any, options: Any) -> Any:
+def _compile_regex(field: str, pattern: Any, options: Any) -> Regex:
     """RE2 matches in time linear in the text, so no pattern can stall the server.
 
     RE2 has no backreferences or lookaround; such patterns are refused as unsupported.
@@ -135,13 +135,30 @@ def _compile_regex(field: str, pattern: Any, options: Any) -> Any:
     settings.log_errors = False
     settings.max_mem = REGEX_MAX_MEMORY
     flags = "".join(sorted(set(options or "")))
+    source = f"(?{flags}){pattern}" if flags else pattern
     try:
-        return re2.compile(f"(?{flags}){pattern}" if flags else pattern, settings)
+        re2.compile(source, settings)  # names what is wrong; a Set only says it failed
+        matcher = re2.Set.SearchSet(settings)
+        matcher.Add(source)
     except re2.error as exc:
         raise UnsupportedQueryError(
             f"Invalid $regex on {field!r}",
             details={"field": field, "syntax": "RE2: no backreferences or lookaround"},
         ) from exc
+    matcher.Compile()
+    return Regex(source, matcher)
+
+
+@dataclass(frozen=True)
+class Regex:
+    """A compiled `$regex`. Matched through an RE2 Set, which answers only whether the text
+    matches: several times cheaper per record than a search that reports positions."""
+
+    source: str
+    matcher: Any
+
+    def search(self, text: str) -> bool:
+        return self.matcher.Match(text.encode("utf-8", "surrogatepass")) is not None
 
 
 # --- evaluation -----------------------------------------------------------------
@@ -205,7 +222,7 @@ def matches(doc: dict[str, Any], node: Node) -> bool:
     if op == "$exists":
         return (value is not _MISSING) == operand
     if op == "$regex":
-        return isinstance(value, str) and operand.search(value) is not None
+        return isinstance(value, str) and operand.search(value)
     if op == "$not":
         return not all(matches(doc, c) for c in operand)
     order = _compare(value, operand)
