@@ -198,3 +198,18 @@ def test_an_error_whose_details_cannot_be_encoded_is_still_the_envelope(db: Any)
 
 def test_a_reply_whose_body_cannot_be_built_is_the_envelope(db: Any) -> None:
     _envelope(_serve(lambda _p, _c: Reply({1, 2, object()})), 500)
+
+
+def test_a_value_firestore_refuses_is_a_400_not_a_retryable_503() -> None:
+    import grpc
+    from google.api_core.exceptions import InvalidArgument
+
+    from shared.http import to_app_error
+
+    # As the client raises it: the API error, caused by the gRPC error beneath it.
+    refused = InvalidArgument("Property value is too long to index")
+    refused.__cause__ = grpc.RpcError()
+    outer = RuntimeError("commit failed")
+    outer.__cause__ = refused
+    error = to_app_error(outer)
+    assert (error.status, error.code, error.retryable) == (400, "INVALID_PARAMETERS", False)
