@@ -1,7 +1,8 @@
 """Property: no request, however hostile, gets a 5xx; every 4xx is the documented envelope.
 
 Covers every route of the emulator gateway (from its URL map, path parameters filled
-with generated and real values) and every documented function, with generated
+with generated and real values), every documented function, and entity writes
+by signed-in callers (valid records with a field or two set to anything), with generated
 bodies (deep nesting, lone surrogates, huge integers, wrong types, unknown and
 reserved fields), query strings and headers (bad and odd tokens), anonymous and
 signed in. Stripe points at a closed local port, so payment functions may answer
