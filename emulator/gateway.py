@@ -10,6 +10,7 @@ import flask
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from shared import router
+from shared.http import error_response
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
@@ -26,4 +27,6 @@ def create_app() -> flask.Flask:
     # Paths Flask's own rules cannot match (a newline in a segment, an unknown verb) still answer the envelope.
     app.register_error_handler(NotFound, lambda _exc: everything())
     app.register_error_handler(MethodNotAllowed, lambda _exc: everything())
+    # Anything that escaped a route still answers the envelope, never Flask's HTML page.
+    app.register_error_handler(Exception, lambda exc: error_response(exc, flask.request))
     return app

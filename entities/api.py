@@ -11,7 +11,6 @@ and the writes land in one transaction.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any, TypeVar
@@ -21,6 +20,7 @@ from entities.base import BUILTIN_FIELDS, ID_PATTERN, EntityType, check_id
 from entities.query import FIELD_PATTERN, Logic, Node, matches, parse, parse_sort, sort_key
 from shared.auth import Caller
 from shared.errors import AppError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
+from shared.http import load_json
 
 T = TypeVar("T")
 
@@ -36,10 +36,7 @@ def _q(args: Mapping[str, str]) -> Any:
     raw = args.get("q")
     if raw in (None, ""):
         return None
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
-        raise InvalidInputError("q must be a JSON object") from None
+    return load_json(raw, "q")
 
 
 def _fields(args: Mapping[str, str]) -> list[str] | None:
@@ -179,6 +176,8 @@ def get_record(name: str, caller: Caller, entity_id: str) -> dict[str, Any]:
 def _creatable(etype: EntityType, caller: Caller, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InvalidInputError(f"A {etype.name} must be a JSON object")
+    if not isinstance(data.get("created_by"), str | None):
+        raise InvalidInputError("created_by must be an email address", details={"fields": ["created_by"]})
     if data.get("created_by") not in (None, caller.email) and not caller.is_admin:
         raise ForbiddenError("created_by is the signed-in user")
     _guard_protected(etype, caller, data, {})

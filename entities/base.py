@@ -69,7 +69,9 @@ def require_admin(caller: Caller) -> None:
 
 def check_id(entity_id: str) -> str:
     if not isinstance(entity_id, str) or not ID_PATTERN.match(entity_id):
-        raise InvalidInputError("Invalid id", details={"id": "expected 1-128 of A-Z a-z 0-9 _ -"})
+        raise InvalidInputError(
+            "Invalid id", details={"id": "expected 1-128 of A-Z a-z 0-9 _ -, not starting and ending with __"}
+        )
     return entity_id
 
 

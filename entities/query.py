@@ -15,11 +15,14 @@ from typing import Any
 
 from shared.errors import UnsupportedQueryError
 
-FIELD_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
+# Dotted field paths; a segment like `__name__` (starting and ending with __) is Firestore's own.
+FIELD_PATTERN = re.compile(r"^(?!__\w*__(?:\.|\Z))[A-Za-z_]\w*(?:\.(?!__\w*__(?:\.|\Z))\w+)*\Z", re.ASCII)
 COMPARISONS = {"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists", "$regex", "$not"}
 LOGICAL = {"$and", "$or", "$nor"}
 MAX_IN_VALUES = 500
 MAX_REGEX_LENGTH = 200
+REGEX_FLAGS = frozenset("ims")
+REGEX_MAX_MEMORY = 1 << 20  # bytes RE2 may spend on one compiled pattern
 FIRESTORE_IN_LIMIT = 30
 
 _MISSING = object()
@@ -114,23 +117,48 @@ def _check_in(field: str, values: Any) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def _compile_regex(field: str, pattern: Any, options: Any) -> re.Pattern[str]:
+def _compile_regex(field: str, pattern: Any, options: Any) -> Regex:
+    """RE2 matches in time linear in the text, so no pattern can stall the server.
+
+    RE2 has no backreferences or lookaround; such patterns are refused as unsupported.
+    """
+    import re2
+
     if not isinstance(pattern, str) or len(pattern) > MAX_REGEX_LENGTH:
         raise UnsupportedQueryError(f"$regex on {field!r} takes a pattern of at most {MAX_REGEX_LENGTH} characters")
-    flags = 0
-    for flag in options or "":
-        if flag == "i":
-            flags |= re.IGNORECASE
-        elif flag == "m":
-            flags |= re.MULTILINE
-        elif flag == "s":
-            flags |= re.DOTALL
-        else:
-            raise UnsupportedQueryError(f"Unsupported $options flag {flag!r}")
+    if options is not None and not isinstance(options, str):
+        raise UnsupportedQueryError(f"$options on {field!r} takes a string of flags i, m, s")
+    unsupported = sorted(set(options or "") - REGEX_FLAGS)
+    if unsupported:
+        raise UnsupportedQueryError(f"Unsupported $options flag {unsupported[0]!r}", details={"supported": "ims"})
+    settings = re2.Options()
+    settings.log_errors = False
+    settings.max_mem = REGEX_MAX_MEMORY
+    flags = "".join(sorted(set(options or "")))
+    source = f"(?{flags}){pattern}" if flags else pattern
     try:
-        return re.compile(pattern, flags)
-    except re.error as exc:
-        raise UnsupportedQueryError(f"Invalid $regex on {field!r}") from exc
+        re2.compile(source, settings)  # names what is wrong; a Set only says it failed
+        matcher = re2.Set.SearchSet(settings)
+        matcher.Add(source)
+    except re2.error as exc:
+        raise UnsupportedQueryError(
+            f"Invalid $regex on {field!r}",
+            details={"field": field, "syntax": "RE2: no backreferences or lookaround"},
+        ) from exc
+    matcher.Compile()
+    return Regex(source, matcher)
+
+
+@dataclass(frozen=True)
+class Regex:
+    """A compiled `$regex`. Matched through an RE2 Set, which answers only whether the text
+    matches: several times cheaper per record than a search that reports positions."""
+
+    source: str
+    matcher: Any
+
+    def search(self, text: str) -> bool:
+        return self.matcher.Match(text.encode("utf-8", "surrogatepass")) is not None
 
 
 # --- evaluation -----------------------------------------------------------------
@@ -194,7 +222,7 @@ def matches(doc: dict[str, Any], node: Node) -> bool:
     if op == "$exists":
         return (value is not _MISSING) == operand
     if op == "$regex":
-        return isinstance(value, str) and operand.search(value) is not None
+        return isinstance(value, str) and operand.search(value)
     if op == "$not":
         return not all(matches(doc, c) for c in operand)
     order = _compare(value, operand)

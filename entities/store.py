@@ -19,6 +19,7 @@ from entities.base import BUILTIN_FIELDS, EntityType, check_id
 from entities.query import Logic, Sort, matches, parse, parse_sort, pushdown, sort_key
 from shared.errors import AppError, ConflictError, InvalidInputError, NotFoundError
 from shared.firestore import LOCK_WAIT_SECONDS, client, io, new_id, now_iso, run_transaction
+from shared.http import load_json
 
 if TYPE_CHECKING:
     from google.cloud.firestore import CollectionReference, Query
@@ -27,6 +28,7 @@ DEFAULT_LIMIT = 5000
 MAX_LIMIT = 5000
 MAX_BULK = 500  # one Firestore batch
 MAX_SCAN = 20000  # documents a query may read to answer a filter Firestore cannot
+MAX_SKIP = 2**31 - 1  # Firestore's query offset is a 32-bit integer
 # Fields every record has, so Firestore can order by them without losing documents.
 ORDERABLE = frozenset({"created_date", "updated_date", "id"})
 
@@ -68,11 +70,27 @@ def validated(name: str, data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InvalidInputError(f"A {name} must be a JSON object")
     try:
-        return model.model_validate(data).model_dump(mode="json")
+        clean = model.model_validate(data).model_dump(mode="json")
     except ValidationError as exc:
         from shared.http import validation_details
 
         raise InvalidInputError(f"Invalid {name}", details={"fields": validation_details(exc)}) from exc
+    if nested := _arrays_in_arrays(clean):
+        raise InvalidInputError(
+            f"Invalid {name}: Firestore cannot store an array inside an array", details={"fields": nested}
+        )
+    return clean
+
+
+def _arrays_in_arrays(value: Any, path: str = "") -> list[str]:
+    """Fields holding an array directly inside an array (Firestore refuses those)."""
+    if isinstance(value, dict):
+        return [hit for key, item in value.items() for hit in _arrays_in_arrays(item, f"{path}.{key}".lstrip("."))]
+    if isinstance(value, list):
+        if any(isinstance(item, list) for item in value):
+            return [path or "body"]
+        return [hit for index, item in enumerate(value) for hit in _arrays_in_arrays(item, f"{path}.{index}")]
+    return []
 
 
 def record(name: str, data: dict[str, Any], *, created_by: str | None, id: str | None = None) -> dict[str, Any]:
@@ -319,8 +337,8 @@ def _skip(skip: Any) -> int:
         value = int(skip)
     except (TypeError, ValueError):
         raise InvalidInputError("skip must be a whole number") from None
-    if value < 0:
-        raise InvalidInputError("skip must not be negative")
+    if not 0 <= value <= MAX_SKIP:
+        raise InvalidInputError(f"skip must be between 0 and {MAX_SKIP}")
     return value
 
 
@@ -420,9 +438,9 @@ def _decode_cursor(
     """The cursor's key, sort and fields; a sort, field list or query other than its own is a 400."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        data = load_json(base64.urlsafe_b64decode(padded.encode()).decode("utf-8"), "cursor")
         key, seen, own_sort, own_fields = data["k"], data["f"], parse_sort(data["s"]), data["fl"]
-        if not (isinstance(key, list) and len(key) == 3):
+        if not _is_sort_key(key):
             raise ValueError
         if own_fields is not None and not (
             isinstance(own_fields, list) and all(isinstance(f, str) for f in own_fields)
@@ -434,6 +452,15 @@ def _decode_cursor(
     if seen != fingerprint or stated_sort != own_sort or (fields and fields != own_fields):
         raise InvalidInputError("The cursor belongs to a different query, sort or field list")
     return key, own_sort, own_fields
+
+
+def _is_sort_key(key: Any) -> bool:
+    """Shaped like `sort_key`'s result, so comparing it with a record's key cannot fail."""
+    if not (isinstance(key, list) and len(key) == 3 and type(key[0]) is int and isinstance(key[2], str)):
+        return False
+    rank, value = key[0], key[1]
+    kinds = {0: (int,), 1: (bool,), 2: (int, float), 3: (str,), 4: (str,), 5: (str,)}.get(rank)
+    return kinds is not None and type(value) in kinds
 
 
 def count(name: str, q: Any = None, *, scope: dict[str, Any] | None = None) -> int:

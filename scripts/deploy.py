@@ -25,7 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "deploy.yaml"
 HEADER = "# Generated from the router's declarations by `python scripts/deploy.py --write`; do not edit.\n"
 DEFAULTS = {"runtime": "python311", "region": "us-central1", "source": ".", "trigger": "http"}
-PLAIN_ENV = {"SPARK_ENV": "production"}
+PLAIN_ENV = {
+    "SPARK_ENV": "production",
+    # The peer of every request is Google's front end (link-local); it appends the client's
+    # address to X-Forwarded-For, which is believed only from this range.
+    "TRUSTED_PROXIES": "169.254.0.0/16",
+}
 
 
 def _target(name: str, deploy: Any, secrets: set[str], env: dict[str, str]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ it may act for a user named by an `on-behalf-of` token.
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections.abc import Mapping
@@ -150,11 +151,22 @@ def _verified_claims(token: str, secret: str, audience: str) -> dict[str, Any]:
         raise UnauthenticatedError("Session expired; sign in again") from exc
     except jwt.PyJWTError as exc:
         raise UnauthenticatedError("Invalid authentication token") from exc
-    try:
-        Role(claims["role"])
-    except ValueError as exc:
-        raise UnauthenticatedError("Invalid authentication token") from exc
+    if not _well_typed(claims):
+        raise UnauthenticatedError("Invalid authentication token")
     return claims
+
+
+def _well_typed(claims: Mapping[str, Any]) -> bool:
+    """Claims of the types this code relies on; PyJWT lets e.g. `"exp": "9999999999"` through."""
+    times = (claims.get(name, 0) for name in ("exp", "iat", "nbf"))
+    texts = (claims.get(name) for name in ("email", "org"))
+    return (
+        all(type(value) in (int, float) and math.isfinite(value) for value in times)
+        and isinstance(claims["sub"], str)
+        and isinstance(claims["role"], str)
+        and claims["role"] in {role.value for role in Role}
+        and all(isinstance(value, str | None) for value in texts)
+    )
 
 
 def _bearer(value: str | None) -> str | None:

@@ -6,8 +6,10 @@ Secrets are read when used, never at import, and a missing one is named in a
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import TypeVar
 
 from shared.errors import ConfigurationError
@@ -40,6 +42,7 @@ LOGIN_LOCKOUT_WINDOW_SECONDS = "LOGIN_LOCKOUT_WINDOW_SECONDS"
 LOGIN_LOCKOUT_SECONDS = "LOGIN_LOCKOUT_SECONDS"
 REVOCATION_REFRESH_SECONDS = "REVOCATION_REFRESH_SECONDS"
 ALLOWED_REDIRECT_ORIGINS = "ALLOWED_REDIRECT_ORIGINS"
+TRUSTED_PROXIES = "TRUSTED_PROXIES"  # comma-separated IPs/CIDRs whose X-Forwarded-For is believed
 
 _MIN_SECRET_BYTES = 32
 
@@ -116,6 +119,22 @@ def rate_limits_enabled() -> bool:
 
 def public_base_url() -> str:
     return str(get(PUBLIC_BASE_URL, "http://127.0.0.1:8080")).rstrip("/")
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_proxies() -> tuple[IPNetwork, ...]:
+    """The networks of the proxies in front of us; none by default (headers are ignored)."""
+    return _proxy_networks(str(get(TRUSTED_PROXIES, "") or ""))
+
+
+@lru_cache(maxsize=4)
+def _proxy_networks(raw: str) -> tuple[IPNetwork, ...]:
+    try:
+        return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in raw.split(",") if item.strip())
+    except ValueError as exc:
+        raise ConfigurationError(f"Setting {TRUSTED_PROXIES} has an invalid value") from exc
 
 
 def currency() -> str:

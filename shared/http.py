@@ -10,7 +10,10 @@ each client sees the same envelope whether it came through the emulator's
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
+import math
+import re
 import time
 import traceback
 from collections.abc import Callable
@@ -165,8 +168,41 @@ def read_body(req: flask.Request) -> bytes:
 
 
 def client_ip(req: flask.Request) -> str:
-    forwarded = req.headers.get("X-Forwarded-For", "")
-    return forwarded.split(",")[0].strip() or (req.remote_addr or "")
+    """The caller's address: the peer, unless the peer is a trusted proxy.
+
+    Proxies append the address they received from, so X-Forwarded-For is read from
+    the right, skipping trusted hops: the first untrusted entry is the client as the
+    outermost trusted proxy saw it. Anything to its left was written by the client.
+    """
+    trusted = config.trusted_proxies()
+    peer = _address(req.remote_addr)
+    if peer is None:
+        return req.remote_addr or ""
+    if not _is_trusted(peer, trusted):
+        return str(peer)
+    hops = ",".join(req.headers.getlist("X-Forwarded-For")).split(",")
+    client = peer
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            break  # not written by a proxy we trust: the last trusted hop is the best we know
+        client = address
+        if not _is_trusted(address, trusted):
+            break
+    return str(client)
+
+
+def _address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address((text or "").strip())
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
+
+
+def _is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address, trusted: tuple[config.IPNetwork, ...]) -> bool:
+    return any(address in network for network in trusted)
 
 
 def authenticate(req: flask.Request) -> Caller:
@@ -187,11 +223,79 @@ def parse_json(raw: bytes) -> Any:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UnsupportedMediaTypeError("Request body must be UTF-8 JSON") from exc
+    return load_json(text, "body")
+
+
+# Client JSON (bodies, `q`, cursors) is held to what Firestore and JSON output can take.
+MAX_JSON_DEPTH = 20  # Firestore stores at most 20 levels of maps and arrays
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # Firestore integers are signed 64-bit
+_SURROGATE = re.compile("[\ud800-\udfff]")  # lone surrogates: not encodable as UTF-8
+_RESERVED_NAME = re.compile(r"^__.*__$", re.DOTALL)  # Firestore reserves these field names
+
+
+def load_json(text: str, what: str) -> Any:
+    """Parse client JSON and check it with `check_input`; any fault is a 400 naming `what`."""
+    try:
+        value = json.loads(text, parse_int=_int64, parse_float=_finite_float, parse_constant=_no_constant)
+    except RecursionError:
+        raise _too_deep(what) from None
     except json.JSONDecodeError as exc:
-        raise InvalidInputError("Malformed JSON body", details={"line": exc.lineno, "column": exc.colno}) from exc
+        raise InvalidInputError(f"Malformed JSON {what}", details={"line": exc.lineno, "column": exc.colno}) from exc
+    check_input(value, what)
+    return value
+
+
+def check_input(value: Any, what: str) -> None:
+    """Nesting depth, text that is valid Unicode, field names Firestore accepts."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            _check_text(item, what)
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise _too_deep(what)
+        if isinstance(item, dict):
+            for key in item:
+                _check_text(key, what)
+                if _RESERVED_NAME.match(key):
+                    raise InvalidInputError(
+                        f"Field names starting and ending with __ are reserved (in {what})", details={"field": key}
+                    )
+        pending.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+
+
+def _check_text(text: str, what: str) -> None:
+    if _SURROGATE.search(text):
+        raise InvalidInputError(f"Text in {what} must be valid Unicode (no lone surrogates)")
+
+
+def _too_deep(what: str) -> InvalidInputError:
+    return InvalidInputError(f"JSON {what} is nested too deeply", details={"max_depth": MAX_JSON_DEPTH})
+
+
+def _int64(text: str) -> int:
+    # Checked on the digits first: converting thousands of digits is itself slow.
+    value = int(text) if len(text) <= 20 else None
+    if value is None or not INT64_MIN <= value <= INT64_MAX:
+        raise InvalidInputError("Integers must fit in 64 bits", details={"min": INT64_MIN, "max": INT64_MAX})
+    return value
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidInputError("Numbers must be finite")
+    return value
+
+
+def _no_constant(text: str) -> Any:
+    raise InvalidInputError(f"{text} is not JSON")
 
 
 def validate(model: type[BaseModel], payload: Any) -> BaseModel:
@@ -244,7 +348,11 @@ def error_response(
     reply.headers = {**(headers or {}), **app_error.headers}
     if app_error.retryable and app_error.status == 503:
         reply.headers.setdefault("Retry-After", "5")
-    return _response(reply, req)
+    try:
+        return _response(reply, req)
+    except Exception as failure:  # noqa: BLE001 - an answer must leave even if this one cannot be built
+        logging.error(f"Error answer could not be built: {type(failure).__name__}", code="INTERNAL_ERROR")
+        return _response(Reply(AppError().envelope(), status=500), None)
 
 
 def to_app_error(exc: BaseException) -> AppError:
@@ -252,10 +360,20 @@ def to_app_error(exc: BaseException) -> AppError:
         return exc
     if type(exc).__name__ == "RequestEntityTooLarge":
         return PayloadTooLargeError()
+    if type(exc).__module__.startswith("werkzeug") and getattr(exc, "code", None) == 400:
+        return InvalidInputError("Malformed request")
+    if any(_is_refused_value(cause) for cause in _causes(exc)):
+        # Firestore's INVALID_ARGUMENT: a value it cannot store; retrying would not help.
+        logging.warning(f"Firestore refused a value: {exc}", code="INVALID_PARAMETERS")
+        return InvalidInputError("The data store cannot store a value in this request")
     if any(is_storage_failure(cause) for cause in _causes(exc)):
         # Includes a transaction that gave up after contention (the client raises ValueError from Aborted).
         return ServiceUnavailableError("The data store is unavailable; retry shortly")
     return AppError()
+
+
+def _is_refused_value(exc: BaseException) -> bool:
+    return type(exc).__name__ == "InvalidArgument" and type(exc).__module__.startswith("google.api_core")
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
@@ -300,7 +418,8 @@ def _response(reply: Reply, req: flask.Request | None) -> flask.Response:
     import flask
 
     if reply.content_type == "application/json" and reply.status != 204:
-        body: str | bytes = to_json(reply.body)
+        # A lone surrogate leaves as its JSON escape rather than failing to encode.
+        body: str | bytes = to_json(reply.body).encode("utf-8", "backslashreplace")
     else:
         body = reply.body if isinstance(reply.body, str | bytes) else str(reply.body)
     headers = {**cors_headers(req), **reply.headers}

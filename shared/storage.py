@@ -39,7 +39,8 @@ from shared.errors import ConfigurationError, ForbiddenError, InvalidInputError,
 
 MAX_TTL_SECONDS = 7 * 24 * 3600  # the longest a V4 signed URL may live
 LOCAL_ROUTE = "/blobs"
-_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\Z")
+_EXPIRY = re.compile(r"[0-9]{1,12}")  # unix seconds in ASCII digits (str.isdigit also takes "²")
 
 
 class BlobStore(Protocol):
@@ -145,7 +146,7 @@ class LocalBlobStore:
         expires_raw = args.get("expires", "")
         signature = args.get("signature", "")
         disposition = args.get("disposition") or None
-        if not expires_raw.isdigit() or not signature:
+        if not _EXPIRY.fullmatch(expires_raw) or not signature:
             raise ForbiddenError("This download link is invalid")
         check_path(path)
         expected = self._signature(path, int(expires_raw), disposition)
