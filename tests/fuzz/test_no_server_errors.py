@@ -13,6 +13,7 @@ fixed number of examples, generation only (no shrinking).
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -25,8 +26,7 @@ from hypothesis import strategies as st
 from emulator.firestore_emulator import free_port
 from entities import store
 from entities.registry import ENTITIES
-from functions import registry
-from shared import config
+from shared import config, router
 from tests.conftest import TEST_JWT_SECRET
 
 SEED = 20261130
@@ -283,10 +283,10 @@ def world(db: Any, make_user: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str,
     return {
         "tokens": {"student": student_token, "admin": admin_token},
         "real": {
-            "app_id": ["sparkacademy", "other-app"],
+            "appId": ["sparkacademy", "other-app"],
             "entity": [*ENTITIES, "Nope", "__x__"],
-            "entity_id": [course["id"], enrollment["id"], student["id"], "__x__", "__name__", "crs_missing"],
-            "name": [*registry.FUNCTIONS, "nope", "__proto__"],
+            "id": [course["id"], enrollment["id"], student["id"], "__x__", "__name__", "crs_missing"],
+            "name": [*router.function_names(), "nope", "__proto__"],
             "code": ["CERT-2026-ABC234", "cert-2026-abc234 ", "CERT-0000-000000"],
             "path": ["certificates/x.pdf", "a/../../b", "x"],
             "title": ["Fuzzing 102"],
@@ -315,7 +315,8 @@ def _run(gateway: Any, method: str, url: str, body: bytes | None, head: dict[str
 
 
 def test_every_route_answers_without_a_5xx(gateway: Any, world: dict[str, Any], fuzz_stats: dict[str, Any]) -> None:
-    rules = [r for r in gateway.application.url_map.iter_rules() if r.endpoint != "static"]
+    routes = [(r.path, r.methods) for r in router.api_routes()]
+    routes.append((f"{router.APP}/functions/{{name}}", ("POST",)))
     real: dict[str, list[Any]] = world["real"]
     failures: list[str] = []
     fuzz_stats["seeds"]["routes"] = SEED
@@ -324,14 +325,13 @@ def test_every_route_answers_without_a_5xx(gateway: Any, world: dict[str, Any], 
     @seed(SEED)
     @given(data=st.data())
     def run(data: st.DataObject) -> None:
-        rule = data.draw(st.sampled_from(rules))
-        url = rule.rule
-        for argument in rule.arguments:
-            known = st.sampled_from(real.get(argument, ["x"]))
+        path, methods = data.draw(st.sampled_from(routes))
+        url = path
+        for parameter in re.finditer(r"\{(\w+)(:path)?\}", path):
+            known = st.sampled_from(real.get(parameter.group(1), ["x"]))
             value = data.draw(known if data.draw(st.integers(0, 4)) else texts.filter(bool))
-            converter = "path:" if f"<path:{argument}>" in url else ""
-            url = url.replace(f"<{converter}{argument}>", _quote_segment(value, bool(converter)))
-        served = sorted(m for m in rule.methods if m not in ("HEAD", "OPTIONS"))
+            url = url.replace(parameter.group(0), _quote_segment(value, bool(parameter.group(2))))
+        served = sorted(methods)
         method = data.draw(st.sampled_from(served) if data.draw(st.integers(0, 9)) else st.sampled_from(METHODS))
         fields = ["title", "price", "is_published", "final_project", "created_by", "id", "email", "password"]
         body = data.draw(bodies(fields, real)) if method != "GET" else None
@@ -346,8 +346,8 @@ def test_every_route_answers_without_a_5xx(gateway: Any, world: dict[str, Any], 
 def test_every_function_answers_without_a_5xx(gateway: Any, world: dict[str, Any], fuzz_stats: dict[str, Any]) -> None:
     real: dict[str, list[Any]] = world["real"]
     targets: dict[str, tuple[list[str], bool]] = {}
-    for name in registry.FUNCTIONS:
-        spec = registry.load(name).spec  # type: ignore[attr-defined]
+    for function in router.functions():
+        name, spec = function.name, function.spec
         fields = sorted(spec.model.model_fields) if spec.model else []
         targets[name] = (fields, bool(STRIPE_SETTINGS & set(spec.settings)))
     failures: list[str] = []
@@ -386,7 +386,7 @@ def test_every_entity_write_answers_without_a_5xx(
 ) -> None:
     """Writes by signed-in callers, with bodies over each entity's own fields: hostile values reach Firestore."""
     real: dict[str, list[Any]] = world["real"]
-    record_ids: list[str] = real["entity_id"]
+    record_ids: list[str] = real["id"]
     failures: list[str] = []
     fuzz_stats["seeds"]["entity writes"] = SEED
 
