@@ -6,8 +6,10 @@ what the `api` service and the emulator run):
 - a documented function: `POST /api/apps/{appId}/functions/listPaidUsers` as an admin.
 
 Baselines, interleaved with them:
-- the same Firestore work with the raw client, in process;
-- a bare Flask route doing that work (what functions-framework itself serves);
+- a raw Firestore read of the course, in process;
+- a bare Flask route doing the same Firestore work with the raw client (what
+  functions-framework itself serves): the course, and for the entity read the student's
+  enrollment query that decides whether they see its content;
 - the same pipeline without the router: `serve()` behind a plain Flask route for the
   entity read, and the function's own Cloud Functions target for the function.
 
@@ -60,6 +62,20 @@ def _app(course_id: str) -> Any:
     ref = client().collection("Course").document(course_id)
     paid = client().collection("Subscription").where(filter=FieldFilter("status", "in", ["active", "trialing"]))
 
+    enrollments = (
+        client()
+        .collection("Enrollment")
+        .where(filter=FieldFilter("student_email", "==", "bench-student0@example.test"))
+        .where(filter=FieldFilter("course_id", "in", [course_id]))
+        .order_by("created_date", direction=Query.DESCENDING)
+    )
+
+    def bare_course() -> Any:
+        # The entity read's Firestore work for a student: the course, then whether they are enrolled.
+        course = ref.get().to_dict()
+        enrolled = [s.to_dict() for s in enrollments.stream()]
+        return flask.jsonify({**course, "enrolled": bool(enrolled)})
+
     def bare_paid() -> Any:
         # listPaidUsers' Firestore work: a count, then one ordered page.
         total = paid.count().get()[0][0].value
@@ -70,7 +86,7 @@ def _app(course_id: str) -> Any:
     function_target = router.load_function("listPaidUsers")
 
     app = flask.Flask("bench")
-    app.add_url_rule("/bare/course", "bare_course", lambda: flask.jsonify(ref.get().to_dict()))
+    app.add_url_rule("/bare/course", "bare_course", bare_course)
     app.add_url_rule("/bare/paid", "bare_paid", bare_paid, methods=["POST"])
     app.add_url_rule(
         "/pipeline/course",
@@ -108,7 +124,7 @@ def run(rounds: int = ROUNDS) -> dict[str, Any]:
             timed = interleaved_medians(
                 {
                     "raw read": lambda: ref.get().to_dict(),
-                    "bare route, read": lambda: call("GET", "/bare/course", {}),
+                    "bare route, course + enrollment": lambda: call("GET", "/bare/course", {}),
                     "pipeline, entity get": lambda: call("GET", "/pipeline/course", next(students)),
                     "router, entity get": lambda: call("GET", entity_path, next(students)),
                     "bare route, paid subscriptions": lambda: call("POST", "/bare/paid", {}, function_body),
@@ -139,7 +155,7 @@ def run(rounds: int = ROUNDS) -> dict[str, Any]:
         "median_ms": timed,
         "ratios": {
             "entity get: router / pipeline without router": timed["router, entity get"] / timed["pipeline, entity get"],
-            "entity get: router / bare route": timed["router, entity get"] / timed["bare route, read"],
+            "entity get: router / bare route": timed["router, entity get"] / timed["bare route, course + enrollment"],
             "entity get: router / raw read": timed["router, entity get"] / timed["raw read"],
             "listPaidUsers: router / its own target": timed["router, listPaidUsers"]
             / timed["function target, listPaidUsers"],
