@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, RootModel, create_model
 
+from entities.access import ANSWER_KEYS, CONTENT_FIELDS, LESSON_CONTENT
 from entities.base import EntityModel
 from entities.registry import ENTITIES
 from shared.errors import AppError
@@ -63,9 +64,27 @@ def _stored_annotation(annotation: Any) -> Any:
     return origin[inner if len(inner) > 1 else inner[0]]
 
 
+# Parts of a course a caller's view may leave out (entities/access.py): absent, not null.
+TRIMMABLE = {
+    *(("Course", f) for f in CONTENT_FIELDS - {"modules"}),
+    *(("Lesson", f) for f in LESSON_CONTENT),
+    ("Quiz", "questions"),
+    *(("QuizQuestion", f) for f in ANSWER_KEYS),
+}
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)  # the key is absent, never null
+
+
 def _all_required(model: type[BaseModel], name: str, base: type[BaseModel], doc: str | None = None) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for field_name, info in model.model_fields.items():
+        if (model.__name__, field_name) in TRIMMABLE:
+            note = "Left out for callers whose view of the course does not include it"
+            absent = Field(default=None, description=note, json_schema_extra=_no_default)
+            fields[field_name] = (_stored_annotation(info.annotation), absent)
+            continue
         annotation = _stored_annotation(info.annotation)
         # Parts that declare an id prefix are given an id when validated, so one is always stored.
         if field_name == "id" and hasattr(model, "id_prefix"):
