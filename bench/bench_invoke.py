@@ -24,12 +24,14 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
 
 from bench.common import environment, interleaved_medians, machine, median_ms, serve
 
+REGEX = "^ben.*h$"
 ROUNDS = 300
 WARMUP = 300
 STUDENTS = 40  # the entity limit is 100 a minute per user
@@ -100,7 +102,8 @@ def _app(course_id: str) -> Any:
 
 def run(rounds: int = ROUNDS) -> dict[str, Any]:
     from entities import store
-    from shared import auth, ratelimit
+    from entities.query import Cond, Logic, matches, parse
+    from shared import auth, ratelimit, sessions
     from shared.firestore import client
 
     with environment():
@@ -138,6 +141,10 @@ def run(rounds: int = ROUNDS) -> dict[str, Any]:
 
         # Where the time goes, stage by stage, in process.
         headers = next(students)
+        claims = auth.decode_token(headers["Authorization"].split()[1])
+        stored = store.get("Course", course["id"])
+        by_re2 = parse({"title": {"$regex": REGEX, "$options": "i"}})
+        by_re = Logic("$and", (Cond("title", "$regex", re.compile(REGEX, re.IGNORECASE)),))
         fresh_keys = (f"bench:{n}" for n in itertools.count())
         stages = {
             "token check": median_ms(lambda: auth.caller_from_headers(headers, "127.0.0.1"), rounds),
@@ -145,6 +152,11 @@ def run(rounds: int = ROUNDS) -> dict[str, Any]:
                 lambda: ratelimit.hit(("entity",), next(fresh_keys)), rounds
             ),
             "rate limit, averaged over a busy user's window": _busy_window_ms(),
+            "session check (ended-session lookup, part of the token check)": median_ms(
+                lambda: sessions.is_ended(claims), rounds
+            ),
+            "$regex on one record, RE2": median_ms(lambda: matches(stored, by_re2), rounds),
+            "$regex on one record, Python re (before)": median_ms(lambda: matches(stored, by_re), rounds),
             "entity read": median_ms(lambda: store.get("Course", course["id"]), rounds),
         }
     return {
