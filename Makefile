@@ -20,6 +20,7 @@ bench: .venv/bin/python
 lint: .venv/bin/python
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 deploy-plan: .venv/bin/python
 	.venv/bin/python scripts/deploy.py

@@ -116,7 +116,8 @@ def _module(module: Any, view: View) -> Any:
 
 def _quiz(quiz: dict[str, Any], view: View) -> dict[str, Any]:
     if view < View.CONTENT:
-        return _without(quiz, frozenset({"questions"}))
+        outline: dict[str, Any] = _without(quiz, frozenset({"questions"}))
+        return outline
     questions = quiz.get("questions")
     if not isinstance(questions, list):
         return quiz

@@ -30,7 +30,7 @@ from shared.errors import (
     InvalidInputError,
     UnauthenticatedError,
 )
-from shared.firestore import LOCK_WAIT_SECONDS, client, io, new_id, now_iso, run_transaction
+from shared.firestore import LOCK_WAIT_SECONDS, client, existing_data, io, new_id, now_iso, run_transaction
 from shared.models import RequestModel
 
 EMAILS = "_user_emails"
@@ -216,7 +216,7 @@ def user_by_email(email: str) -> dict[str, Any] | None:
     claim = client().collection(EMAILS).document(email).get(**io())
     if not claim.exists:
         return None
-    return store.find("User", claim.to_dict()["user_id"])
+    return store.find("User", existing_data(claim)["user_id"])
 
 
 def login(body: LoginRequest) -> dict[str, Any]:
@@ -229,7 +229,7 @@ def login(body: LoginRequest) -> dict[str, Any]:
     stored = None
     if user is not None:
         snapshot = client().collection(CREDENTIALS).document(user["id"]).get(**io())
-        stored = snapshot.to_dict().get("password_hash") if snapshot.exists else None
+        stored = existing_data(snapshot).get("password_hash") if snapshot.exists else None
     if user is None or stored is None:
         auth.hash_password(body.password)  # same work as a real check: no timing oracle
     if user is None or stored is None or not auth.verify_password(stored, body.password):
@@ -286,10 +286,10 @@ def reset_password(body: ResetPassword) -> dict[str, Any]:
 
     def consume(transaction: Any) -> str:
         snapshot = ref.get(transaction=transaction, timeout=LOCK_WAIT_SECONDS)
-        if not snapshot.exists or snapshot.to_dict()["expires_at"] < time.time():
+        if not snapshot.exists or existing_data(snapshot)["expires_at"] < time.time():
             raise InvalidInputError("Reset token is invalid or has expired")
         transaction.delete(ref)
-        return str(snapshot.to_dict()["user_id"])
+        return str(existing_data(snapshot)["user_id"])
 
     user_id = run_transaction(consume)
     _set_password(user_id, body.new_password)
@@ -303,7 +303,7 @@ def change_password(body: ChangePassword, caller: Caller) -> dict[str, Any]:
     if user_id != caller.user_id:
         raise ForbiddenError("You can change only your own password")
     snapshot = client().collection(CREDENTIALS).document(str(user_id)).get(**io())
-    stored = snapshot.to_dict().get("password_hash") if snapshot.exists else None
+    stored = existing_data(snapshot).get("password_hash") if snapshot.exists else None
     if stored is None or not auth.verify_password(stored, body.current_password):
         raise InvalidCredentialsError("Current password is incorrect")
     _set_password(str(user_id), body.new_password)

@@ -23,7 +23,7 @@ from pydantic import Field
 from entities.base import EntityModel, EntityType, Policy, require_signed_in
 from shared.auth import Caller, Role
 from shared.errors import ConflictError, ForbiddenError, NotFoundError
-from shared.firestore import LOCK_WAIT_SECONDS, client, io, now_iso, run_transaction
+from shared.firestore import LOCK_WAIT_SECONDS, client, existing_data, io, now_iso, run_transaction
 
 COLLECTION = "Certificate"
 CODES = "_certificate_codes"
@@ -79,7 +79,7 @@ def find_by_code(code: str) -> dict[str, Any] | None:
     index = client().collection(CODES).document(code).get(**io())
     if not index.exists:
         return None
-    return find(str(index.to_dict()["certificate_id"]))
+    return find(str(existing_data(index)["certificate_id"]))
 
 
 def record(data: dict[str, Any], *, cert_id: str, created_by: str | None) -> dict[str, Any]:
@@ -107,7 +107,7 @@ def issue(doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         existing = cert_ref.get(transaction=transaction, timeout=LOCK_WAIT_SECONDS)
         taken = code_ref.get(transaction=transaction, timeout=LOCK_WAIT_SECONDS)
         if existing.exists:
-            return existing.to_dict(), False
+            return existing_data(existing), False
         if taken.exists:
             raise CodeTaken(doc["verification_code"])
         transaction.create(cert_ref, doc)
@@ -116,7 +116,7 @@ def issue(doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
 
     def issued_by_a_contender() -> tuple[dict[str, Any], bool] | None:
         snapshot = cert_ref.get(**io())
-        return (snapshot.to_dict(), False) if snapshot.exists else None
+        return (existing_data(snapshot), False) if snapshot.exists else None
 
     return run_transaction(apply, settled=issued_by_a_contender)
 
@@ -130,7 +130,7 @@ def revoke(cert_id: str, *, reason: str, by: str | None) -> dict[str, Any]:
         snapshot = ref.get(transaction=transaction, timeout=LOCK_WAIT_SECONDS)
         if not snapshot.exists:
             raise NotFoundError(f"Certificate {cert_id} not found", details={"entity": "Certificate", "id": cert_id})
-        current = snapshot.to_dict()
+        current = existing_data(snapshot)
         if current.get("status") == "revoked":
             raise ConflictError(
                 "This certificate is already revoked",

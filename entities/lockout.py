@@ -19,7 +19,7 @@ from typing import Any
 
 from shared import config, logging
 from shared.errors import AccountLockedError
-from shared.firestore import LOCK_WAIT_SECONDS, client, io, run_transaction
+from shared.firestore import LOCK_WAIT_SECONDS, client, existing_data, io, run_transaction
 
 FAILURES = "_login_failures"
 
@@ -49,7 +49,7 @@ def begin(email: str) -> Attempt:
 
     def count(transaction: Any) -> tuple[float, bool]:
         snapshot = ref.get(transaction=transaction, timeout=LOCK_WAIT_SECONDS)
-        doc = snapshot.to_dict() if snapshot.exists else {}
+        doc = existing_data(snapshot) if snapshot.exists else {}
         locked_until = float(doc.get("locked_until") or 0)
         if locked_until > now:
             return locked_until, False

@@ -77,7 +77,8 @@ def find_lesson(course: dict[str, Any], lesson_id: str) -> tuple[dict[str, Any],
 
 
 def find_quiz_module(course: dict[str, Any], module_id: str) -> dict[str, Any] | None:
-    for module in course.get("modules") or []:
+    modules: list[dict[str, Any]] = course.get("modules") or []
+    for module in modules:
         if module.get("id") == module_id and module.get("quiz"):
             return module
     return None

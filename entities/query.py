@@ -199,7 +199,7 @@ def _compare(a: Any, b: Any) -> int | None:
     """Order of two values of the same kind; None when they are of different kinds."""
     if _rank(a) != _rank(b) or _rank(a) in (0, 4, 5):
         return None
-    return (a > b) - (a < b)
+    return int(a > b) - int(a < b)
 
 
 def matches(doc: dict[str, Any], node: Node) -> bool:
@@ -220,7 +220,7 @@ def matches(doc: dict[str, Any], node: Node) -> bool:
     if op == "$nin":
         return not matches(doc, Cond(node.field, "$in", operand))
     if op == "$exists":
-        return (value is not _MISSING) == operand
+        return (value is not _MISSING) == bool(operand)  # parse admits only true or false
     if op == "$regex":
         return isinstance(value, str) and operand.search(value)
     if op == "$not":

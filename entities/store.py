@@ -11,18 +11,19 @@ import base64
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import ValidationError
 
 from entities.base import BUILTIN_FIELDS, EntityType, check_id
 from entities.query import Logic, Sort, matches, parse, parse_sort, pushdown, sort_key
 from shared.errors import AppError, ConflictError, InvalidInputError, NotFoundError
-from shared.firestore import LOCK_WAIT_SECONDS, client, io, new_id, now_iso, run_transaction
+from shared.firestore import LOCK_WAIT_SECONDS, client, existing_data, io, new_id, now_iso, run_transaction
 from shared.http import load_json
 
 if TYPE_CHECKING:
     from google.cloud.firestore import CollectionReference, Query
+    from google.cloud.firestore_v1.base_aggregation import AggregationResult
 
 DEFAULT_LIMIT = 5000
 MAX_LIMIT = 5000
@@ -190,7 +191,7 @@ def create_all(name: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def find_all(name: str, ids: list[str]) -> dict[str, dict[str, Any]]:
     """The records of these ids that exist, by id, in one round trip."""
     refs = [collection(name).document(check_id(entity_id)) for entity_id in dict.fromkeys(ids)]
-    return {s.id: s.to_dict() for s in client().get_all(refs, **io()) if s.exists}
+    return {s.id: existing_data(s) for s in client().get_all(refs, **io()) if s.exists}
 
 
 def merged(name: str, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -211,7 +212,7 @@ def update(name: str, entity_id: str, changes: dict[str, Any]) -> dict[str, Any]
         snapshot = ref.get(transaction=transaction, timeout=LOCK_WAIT_SECONDS)
         if not snapshot.exists:
             raise NotFoundError(f"{name} {entity_id} not found", details={"entity": name, "id": entity_id})
-        doc = merged(name, snapshot.to_dict(), changes)
+        doc = merged(name, existing_data(snapshot), changes)
         transaction.set(ref, doc)
         return doc
 
@@ -366,7 +367,7 @@ def query(
     base, exact = _base_query(name, tree)
     if exact and order.field in ORDERABLE:
         fast = base.order_by(order.field, direction=_direction(order)).offset(offset).limit(count)
-        out = [s.to_dict() for s in fast.stream(**io())]
+        out = [existing_data(s) for s in fast.stream(**io())]
     else:
         out = []
         for index, doc in enumerate(_ordered(name, tree, order, None)):
@@ -467,7 +468,8 @@ def count(name: str, q: Any = None, *, scope: dict[str, Any] | None = None) -> i
     tree = combine(q, scope)
     base, exact = _base_query(name, tree)
     if exact:
-        result = base.count().get(**io())
+        # get() is annotated as one flat list; it answers one list of aggregations per response.
+        result = cast("list[list[AggregationResult]]", base.count().get(**io()))
         return int(result[0][0].value)
     return sum(1 for doc in _scan(base) if matches(doc, tree))
 

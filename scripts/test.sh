@@ -33,8 +33,9 @@ if ! command -v gcloud >/dev/null 2>&1; then
   exit 1
 fi
 
-# Lint and format first: they take a second and name the line at fault.
+# Lint, format and types first: they take seconds and name the line at fault.
 .venv/bin/ruff check --quiet .
 .venv/bin/ruff format --check --quiet .
+.venv/bin/mypy --no-error-summary
 
 exec .venv/bin/python -m pytest "$@"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypedDict
 
 from entities.responses import Health
 from shared import api_docs, openapi
@@ -11,7 +12,16 @@ from shared.errors import NotFoundError
 from shared.http import Reply
 from shared.router import route
 
-_DOCS = {"anonymous": True, "rate": (), "tags": ("docs",)}
+
+class _DocsRoute(TypedDict):
+    """What every documentation route declares alike: public, not rate limited, tagged `docs`."""
+
+    anonymous: bool
+    rate: Iterable[str]
+    tags: Iterable[str]
+
+
+_DOCS: _DocsRoute = {"anonymous": True, "rate": (), "tags": ("docs",)}
 _CACHED = {"Cache-Control": "public, max-age=86400"}
 
 

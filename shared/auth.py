@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 from argon2 import PasswordHasher
@@ -191,7 +191,13 @@ def _caller_from_claims(claims: Mapping[str, Any], ip: str, via_service: bool = 
     )
 
 
-def caller_from_headers(headers: Mapping[str, str], ip: str) -> Caller:
+class RequestHeaders(Protocol):
+    """Headers looked up by name: werkzeug's `Headers` (any case) or a plain mapping."""
+
+    def get(self, key: str, /) -> str | None: ...
+
+
+def caller_from_headers(headers: RequestHeaders, ip: str) -> Caller:
     """Resolve the caller from request headers; no token at all means anonymous."""
     service_token = _bearer(headers.get("Base44-Service-Authorization"))
     if service_token:

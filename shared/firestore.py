@@ -18,7 +18,7 @@ from shared import config
 from shared.errors import ServiceUnavailableError
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import Client
+    from google.cloud.firestore import Client, DocumentSnapshot
 
 # Firestore calls give up after this long and answer a retryable error. The client's
 # default retry policy would otherwise keep an unreachable database waiting for minutes.
@@ -59,6 +59,17 @@ def io() -> dict[str, Any]:
 
     retry = Retry(initial=0.1, maximum=1.0, multiplier=2.0, timeout=TIMEOUT_SECONDS)
     return {"timeout": TIMEOUT_SECONDS, "retry": retry}
+
+
+def existing_data(snapshot: DocumentSnapshot[Any]) -> dict[str, Any]:
+    """The fields of a document known to exist: a query's result, or one whose `exists` was checked.
+
+    `to_dict()` answers None only for a missing document, so None here is a bug, reported by name.
+    """
+    data = snapshot.to_dict()
+    if data is None:
+        raise LookupError(f"Firestore document {snapshot.reference.path} was expected to exist")
+    return data
 
 
 def reset_client() -> None:

@@ -211,7 +211,7 @@ def _timed_out(exc: BaseException) -> bool:
 def _retry_policy(retries: int, backoff: float, all_methods: bool) -> Any:
     from urllib3.util.retry import Retry
 
-    class CappedRetry(Retry):  # type: ignore[misc]
+    class CappedRetry(Retry):
         """urllib3's Retry, with the wait a `Retry-After` asks for capped, and every retry jittered."""
 
         def get_backoff_time(self) -> float:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared import config, logging
-from shared.firestore import client, io, is_storage_failure
+from shared.firestore import client, existing_data, io, is_storage_failure
 
 REVOCATIONS = "_revocations"
 # A refresh asks again for entries this much older than the last query began:
@@ -94,7 +94,7 @@ class RevocationView:
         self.queries += 1
         try:
             for snapshot in query.stream(**io()):
-                self.apply(snapshot.to_dict())
+                self.apply(existing_data(snapshot))
         except Exception as exc:
             if not is_storage_failure(exc):
                 raise
