@@ -43,6 +43,7 @@ def main() -> int:
         app_id = os.environ.get("BASE44_APP_ID", "sparkacademy")
         print(
             f"\nSparkAcademy emulator on http://127.0.0.1:{port}  (app id: {app_id})\n"
+            f"API docs: http://127.0.0.1:{port}/api/docs\n"
             f"Firestore emulator: {os.environ['FIRESTORE_EMULATOR_HOST']}\n"
             f"Demo accounts (password {seeded['password']}):\n"
             + "".join(f"  {email}\n" for email in seeded["accounts"])
