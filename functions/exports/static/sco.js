@@ -155,14 +155,14 @@
 
   // The answers as suspend data that always fits SCORM 1.2's 4,096 characters: long free-text
   // answers are shortened first, then the last answers are left out (they are asked again).
-  function suspendData(answers) {
+  function suspendData(answers, kinds) {
     var kept = answers.slice();
     var text = JSON.stringify(kept);
     var cap = 255;
     while (text.length > SUSPEND_LIMIT && cap > 8) {
       cap = Math.floor(cap / 2);
-      kept = kept.map(function (a) {
-        return a.length > cap ? a.slice(0, cap) : a;
+      kept = kept.map(function (a, i) {
+        return kinds[i] === "text" && a.length > cap ? a.slice(0, cap) : a;
       });
       text = JSON.stringify(kept);
     }
@@ -257,7 +257,7 @@
       var first = given.findIndex(function (a) {
         return a === "";
       });
-      finish(false, "q" + (first < 0 ? 0 : first), suspendData(given));
+      finish(false, "q" + (first < 0 ? 0 : first), suspendData(given, kinds));
     });
   }
 
