@@ -127,7 +127,7 @@ def media_html(url: str | None, prefix: str) -> str:
 
 def page(title: str, body: str, *, prefix: str, scripts: list[str], csp: str = PAGE_CSP) -> str:
     """One HTML page of a package; `prefix` leads back to the package root."""
-    tags = "\n".join(f'<script src="{html.escape(prefix + s)}"></script>' for s in scripts)
+    tags = "\n".join(f'<script defer src="{html.escape(prefix + s)}"></script>' for s in scripts)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
