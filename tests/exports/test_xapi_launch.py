@@ -21,6 +21,7 @@ from tests.exports.conftest import quiz
 from tests.exports.test_xapi import xapi_warnings
 
 HARNESS = Path(__file__).parent / "harness" / "xapi.html"
+LMS_ACTIVITY = "https://lms.example.com/activities/course-42"  # the id the LMS launches the course under
 
 
 class FakeLrs(SimpleHTTPRequestHandler):
@@ -109,7 +110,7 @@ def launched(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 f"--user-data-dir={root / 'profile'}",
                 "--virtual-time-budget=20000",
                 "--dump-dom",
-                f"http://127.0.0.1:{server.server_port}/lms/harness.html?course={iris.course}",
+                f"http://127.0.0.1:{server.server_port}/lms/harness.html?course={LMS_ACTIVITY}",
             ],
             capture_output=True,
             text=True,
@@ -146,3 +147,6 @@ def test_statements_sent_are_valid_and_use_adl_verbs(launched: dict[str, Any]) -
     assert final["result"]["score"] == {"scaled": 0.5, "raw": 50, "min": 0, "max": 100}
     assert final["object"]["id"] == launched["course"] + "/modules/mod_a/quiz"
     assert "not passed" in launched["page"]["status"]
+    assert statements[0]["object"]["id"] == LMS_ACTIVITY
+    parents = {s["context"]["contextActivities"]["parent"][0]["id"] for s in statements[1:]}
+    assert parents == {LMS_ACTIVITY}

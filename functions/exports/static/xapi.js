@@ -23,7 +23,9 @@
     endpoint: params.get("endpoint"),
     auth: params.get("auth"),
     actor: null,
-    registration: params.get("registration")
+    registration: params.get("registration"),
+    // The LMS may launch the course under its own id for it; lessons keep theirs.
+    activityId: params.get("activity_id")
   };
   try {
     launch.actor = JSON.parse(params.get("actor") || "null");
@@ -64,10 +66,15 @@
     if (/^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(launch.registration || "")) {
       s.context.registration = launch.registration;
     }
-    var course = root.getAttribute("data-course");
+    var course = courseId();
     if (course && course !== object.id) s.context.contextActivities = { parent: [{ objectType: "Activity", id: course }] };
     if (result) s.result = result;
     return s;
+  }
+
+  function courseId() {
+    var launched = launch.activityId;
+    return launched && /^[a-z][a-z0-9+.-]*:/i.test(launched) ? launched : root.getAttribute("data-course");
   }
 
   var queue = [];
@@ -107,7 +114,9 @@
     }
   }
 
-  var self = activity(root.getAttribute("data-activity"), root.getAttribute("data-kind"), root.getAttribute("data-name"));
+  var kind = root.getAttribute("data-kind");
+  var selfId = kind === "course" ? courseId() : root.getAttribute("data-activity");
+  var self = activity(selfId, kind, root.getAttribute("data-name"));
 
   function startLesson() {
     record("experienced", self);
@@ -167,7 +176,6 @@
   }
 
   carryLaunch();
-  var kind = root.getAttribute("data-kind");
   if (kind === "course") {
     record("launched", self);
     flush();
