@@ -104,6 +104,7 @@ def driven(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 "--no-sandbox",
                 "--disable-gpu",
                 "--no-first-run",
+                "--disable-popup-blocking",
                 f"--user-data-dir={root / 'profile'}",
                 "--virtual-time-budget=30000",
                 "--dump-dom",
@@ -211,3 +212,11 @@ def test_suspend_data_of_the_largest_quiz_fits_scorm_limit(driven: dict[str, Any
     assert 0 < len(data) <= 4096
     kept = json.loads(data)
     assert kept[0] == "abcdefghijklmnopqrst"
+
+
+def test_sco_in_its_own_window_finds_the_api_through_the_opener(driven: dict[str, Any]) -> None:
+    log = driven["openedLesson"]
+    no_errors(log)
+    assert log[0]["call"] == "LMSInitialize"
+    assert sets(log)["cmi.core.lesson_status"] == "completed"
+    assert log[-1]["call"] == "LMSFinish"
