@@ -22,6 +22,11 @@ if [ ! -d tests/e2e/node/node_modules/@base44/sdk ]; then
   (cd tests/e2e/node && npm ci --no-audit --no-fund --silent)
 fi
 
+# A real SCORM 1.2 runtime (scorm-again) and an xAPI statement validator for the export tests.
+if [ ! -d tests/exports/node/node_modules/scorm-again ]; then
+  (cd tests/exports/node && npm ci --no-audit --no-fund --silent)
+fi
+
 # Headless Chromium renders the API documentation pages in their tests (Debian's package).
 if ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq >/dev/null

@@ -19,13 +19,14 @@ import hashlib
 import hmac
 import os
 import re
+import shutil
 import tempfile
 import time
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import quote, urlencode
+from typing import Any, BinaryIO, Protocol
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from shared import config
 from shared.config import (
@@ -49,6 +50,12 @@ class BlobStore(Protocol):
     def put(self, path: str, data: bytes, content_type: str) -> None: ...
 
     def get(self, path: str) -> bytes: ...
+
+    def put_stream(self, path: str, source: BinaryIO, content_type: str) -> None: ...
+
+    def open_read(self, path: str) -> BinaryIO: ...
+
+    def path_of(self, url: str) -> str | None: ...
 
     def exists(self, path: str) -> bool: ...
 
@@ -105,11 +112,34 @@ class LocalBlobStore:
         os.replace(tmp, target)
         target.with_name(target.name + ".content-type").write_text(content_type)
 
+    def put_stream(self, path: str, source: BinaryIO, content_type: str) -> None:
+        """Like `put`, copying `source` in chunks so a large file is never held whole."""
+        target = self._file(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        with os.fdopen(fd, "wb") as handle:
+            shutil.copyfileobj(source, handle, 1 << 20)
+        os.replace(tmp, target)
+        target.with_name(target.name + ".content-type").write_text(content_type)
+
     def get(self, path: str) -> bytes:
         target = self._file(path)
         if not target.is_file():
             raise NotFoundError("File not found", details={"path": path})
         return target.read_bytes()
+
+    def open_read(self, path: str) -> BinaryIO:
+        target = self._file(path)
+        if not target.is_file():
+            raise NotFoundError("File not found", details={"path": path})
+        return target.open("rb")
+
+    def path_of(self, url: str) -> str | None:
+        """The object path a link of this store points at, or None for any other URL."""
+        prefix = f"{self.base_url}{LOCAL_ROUTE}/"
+        if not url.startswith(prefix):
+            return None
+        return unquote(urlsplit(url[len(prefix) :]).path)
 
     def content_type(self, path: str) -> str:
         meta = self._file(path).with_name(self._file(path).name + ".content-type")
@@ -190,6 +220,28 @@ class GcsBlobStore:
         except NotFound:
             raise NotFoundError("File not found", details={"path": path}) from None
         return data
+
+    def put_stream(self, path: str, source: BinaryIO, content_type: str) -> None:
+        blob = self._bucket().blob(check_path(path), chunk_size=8 << 20)  # resumable upload, 8 MiB at a time
+        blob.upload_from_file(source, content_type=content_type)
+
+    def open_read(self, path: str) -> BinaryIO:
+        from google.api_core.exceptions import NotFound
+
+        try:
+            return self._bucket().blob(check_path(path)).open("rb")  # type: ignore[no-any-return]
+        except NotFound:
+            raise NotFoundError("File not found", details={"path": path}) from None
+
+    def path_of(self, url: str) -> str | None:
+        """The object path of a `gs://` or storage.googleapis.com URL in this bucket, else None."""
+        parts = urlsplit(url)
+        if parts.scheme == "gs" and parts.netloc == self.bucket_name:
+            return unquote(parts.path.lstrip("/"))
+        host_prefix = f"/{self.bucket_name}/"
+        if parts.scheme == "https" and parts.netloc == "storage.googleapis.com" and parts.path.startswith(host_prefix):
+            return unquote(parts.path[len(host_prefix) :])
+        return None
 
     def exists(self, path: str) -> bool:
         return bool(self._bucket().blob(check_path(path)).exists())
