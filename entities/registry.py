@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from entities import certificate, course, enrollment, progress, purchase, stripe_event, subscription, user
 from entities.base import EntityType
+from functions.ai import usage as ai_usage
 
 ENTITIES: dict[str, EntityType] = {
     e.name: e
@@ -16,5 +17,6 @@ ENTITIES: dict[str, EntityType] = {
         certificate.ENTITY,
         purchase.ENTITY,
         stripe_event.ENTITY,
+        ai_usage.ENTITY,
     )
 }
