@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from entities import certificate, course, enrollment, progress, purchase, stripe_event, subscription, user
+from entities import ai_usage, certificate, course, enrollment, progress, purchase, stripe_event, subscription, user
 from entities.base import EntityType
-from functions.ai import usage as ai_usage
 
 ENTITIES: dict[str, EntityType] = {
     e.name: e
