@@ -30,7 +30,7 @@ from functions.ai.responses import GenerateCourseFeedbackResponse
 from functions.ai.usage import BudgetExceededError
 from shared.auth import Caller
 from shared.errors import ForbiddenError, NotFoundError, ServiceUnavailableError, UpstreamError
-from shared.router import endpoint
+from shared.router import Deploy, endpoint
 
 NAME = "generateCourseFeedback"
 EXPECTED_WEEKS = 4
@@ -141,6 +141,7 @@ def written(caller: Caller, course: dict[str, Any], facts: dict[str, Any]) -> di
     response=GenerateCourseFeedbackResponse,
     rate=("ai",),
     read_only=True,
+    deploy=Deploy(timeout="120s"),
     tags=("AI",),
     errors=(
         ForbiddenError,

@@ -25,7 +25,7 @@ def usage_id(scope: str, subject: str, day: str) -> str:
     return "aiu_" + hashlib.sha256(f"{scope}|{subject.lower()}|{day}".encode()).hexdigest()[:24]
 
 
-def _today(now: datetime | None = None) -> str:
+def today(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime("%Y-%m-%d")
 
 
@@ -38,7 +38,7 @@ def check_budget(caller: Caller) -> None:
     budget = config.ai_daily_token_budget()
     if budget <= 0:
         return
-    snapshot = client().collection(COLLECTION).document(usage_id("user", subject_of(caller), _today())).get(**io())
+    snapshot = client().collection(COLLECTION).document(usage_id("user", subject_of(caller), today())).get(**io())
     used = (snapshot.to_dict() or {}) if snapshot.exists else {}
     spent = int(used.get("tokens_in") or 0) + int(used.get("tokens_out") or 0)
     if spent >= budget:
@@ -55,7 +55,7 @@ def record(caller: Caller, function: str, tokens_in: int, tokens_out: int) -> No
     """Add one call's tokens to the caller's and their organization's records for today."""
     from google.cloud import firestore
 
-    day = _today()
+    day = today()
     db = client()
     batch = db.batch()
     subjects = [("user", subject_of(caller))] + ([("organization", caller.org_id)] if caller.org_id else [])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from functions.ai.responses import GenerateContentUpdatesResponse
 from tests.ai.conftest import GOOD_COURSE, course, invoke
 
 REQUEST = {"topic": "Advanced TypeScript Patterns", "level": "advanced", "duration": 180, "includeQuizzes": True}
@@ -21,6 +22,7 @@ def test_a_checked_course_in_the_documented_shape(gateway: Any, make_user: Any, 
     _, token = make_user("instructor")
     response = invoke(gateway, "generateContentUpdates", token, REQUEST)
     assert response.status_code == 200, response.json
+    GenerateContentUpdatesResponse.model_validate(response.json)
     generated = response.json["course"]
     assert generated["is_published"] is False and generated["level"] == "advanced"
     assert generated["duration"] == 180

@@ -8,6 +8,7 @@ from typing import Any
 from entities import store
 from entities.enrollment import enrollment_id
 from entities.progress import progress_id
+from functions.ai.responses import GenerateCourseFeedbackResponse, GenerateProjectAssignmentResponse
 from tests.ai.conftest import invoke
 
 PROJECT = {
@@ -71,6 +72,7 @@ def test_a_project_grounded_in_the_outline(gateway: Any, make_user: Any, fake_op
     fake_openai.reply({"content": PROJECT})
     response = invoke(gateway, "generateProjectAssignment", token, {"courseId": course["id"], "difficulty": "advanced"})
     assert response.status_code == 200, response.json
+    GenerateProjectAssignmentResponse.model_validate(response.json)
     project = response.json["project"]
     assert project["rubric"] == {"functionality": 40, "code_quality": 30, "type_safety": 20, "documentation": 10}
     assert project["estimated_hours"] == 20 and project["difficulty"] == "advanced"
@@ -120,6 +122,7 @@ def test_feedback_from_templates_without_a_key(gateway: Any, make_user: Any, no_
         gateway, "generateCourseFeedback", token, {"studentEmail": student["email"], "courseId": course["id"]}
     )
     assert response.status_code == 200, response.json
+    GenerateCourseFeedbackResponse.model_validate(response.json)
     feedback = response.json["feedback"]
     assert feedback["completion_percentage"] == 75 and feedback["quiz_average"] == 90
     assert feedback["overall_performance"] == "good"  # 0.6 * 75 + 0.4 * 90 = 81

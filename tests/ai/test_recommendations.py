@@ -6,6 +6,7 @@ from typing import Any
 
 from entities import store
 from entities.enrollment import enrollment_id
+from functions.ai.responses import GenerateRecommendationsResponse
 from tests.ai.conftest import invoke
 
 
@@ -41,6 +42,7 @@ def test_ranked_from_history_with_reasons_naming_it(gateway: Any, make_user: Any
         _enroll(pottery, f"other{n}@example.test")
     response = invoke(gateway, "generateRecommendations", token, {"studentEmail": email, "limit": 5})
     assert response.status_code == 200, response.json
+    GenerateRecommendationsResponse.model_validate(response.json)
     ranked = response.json["recommendations"]
     assert [r["course_id"] for r in ranked] == [patterns["id"], pottery["id"]]  # never a course they have
     top = ranked[0]
