@@ -1,0 +1,129 @@
+"""What an AI function adds around its model call, and what `openai` costs at cold start.
+
+Overhead: `generateContentUpdates` called through the emulator's routes (pipeline, validation,
+rate limits, budget read, structured-output parsing, checks, usage record) against the same
+model call made bare with the SDK, both answered by a local OpenAI-compatible server that
+waits `MODEL_LATENCY_MS` per answer; sampled in turn in one run. Callers rotate over enough
+instructors that none meets the 3-a-day limit, so each call commits its rate-limit counters.
+
+Cold start: fresh interpreters importing an AI function's module and then `openai` (which it
+loads on its first call), against a function that never imports `openai` (submitQuiz).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+from typing import Any
+
+from bench.common import environment, interleaved_medians, machine
+
+ROUNDS = 40
+WARMUP = 5
+MODEL_LATENCY_MS = 50
+COLD_RUNS = 5
+REQUEST = {"topic": "Advanced TypeScript Patterns", "level": "advanced", "duration": 180, "includeQuizzes": True}
+
+COLD = """
+import time
+t0 = time.perf_counter()
+import {module}
+t1 = time.perf_counter()
+{extra}
+t2 = time.perf_counter()
+print((t1 - t0) * 1000, (t2 - t0) * 1000)
+"""
+
+
+def _cold(module: str, extra: str) -> dict[str, float]:
+    module_ms, total_ms = [], []
+    for _ in range(COLD_RUNS):
+        out = subprocess.run(
+            [sys.executable, "-c", COLD.format(module=module, extra=extra)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        ).stdout.split()
+        module_ms.append(float(out[0]))
+        total_ms.append(float(out[1]))
+    return {
+        "import_ms": round(statistics.median(module_ms), 1),
+        "with_first_call_ms": round(statistics.median(total_ms), 1),
+    }
+
+
+def _overhead() -> dict[str, Any]:
+    from emulator.gateway import create_app
+    from entities import accounts
+    from functions.ai import llm
+    from functions.ai.models import DraftCourse
+    from shared.auth import Role
+    from tests.ai.conftest import GOOD_COURSE
+    from tests.fakes.openai_server import FakeOpenAI
+
+    fake = FakeOpenAI().start()
+    fake.latency = MODEL_LATENCY_MS / 1000
+    fake.reply({"content": GOOD_COURSE})
+    os.environ.update(
+        {
+            "OPENAI_API_KEY": "sk-bench",
+            "OPENAI_BASE_URL": fake.base_url,
+            "OPENAI_MAX_RETRIES": "0",
+            "AI_DAILY_TOKEN_BUDGET": "1000000000",
+        }
+    )
+    try:
+        users = [
+            accounts.create_user(
+                email=f"bench-ai{i}@example.test", password=None, full_name="B", role=Role.INSTRUCTOR, created_by=None
+            )
+            for i in range((ROUNDS + WARMUP) // 3 + 2)
+        ]
+        tokens = iter([f"Bearer {accounts.session_for(u)['access_token']}" for u in users for _ in range(3)])
+        http = create_app().test_client()
+        messages = [{"role": "user", "content": llm.as_data(REQUEST)}]
+
+        def function() -> None:
+            answer = http.post(
+                "/api/apps/sparkacademy/functions/generateContentUpdates",
+                json=REQUEST,
+                headers={"Authorization": next(tokens)},
+            )
+            assert answer.status_code == 200, answer.json
+
+        def bare() -> None:
+            llm.client().chat.completions.parse(model="m", messages=messages, response_format=DraftCourse)  # type: ignore[arg-type]
+
+        medians = interleaved_medians({"function": function, "bare_sdk_call": bare}, ROUNDS, WARMUP)
+    finally:
+        fake.stop()
+    return {
+        "model_latency_ms": MODEL_LATENCY_MS,
+        "bare_sdk_call_ms": round(medians["bare_sdk_call"], 1),
+        "function_ms": round(medians["function"], 1),
+        "overhead_ms": round(medians["function"] - medians["bare_sdk_call"], 1),
+    }
+
+
+def run() -> dict[str, Any]:
+    with environment():
+        overhead = _overhead()
+    return {
+        "benchmark": "ai",
+        "machine": machine(),
+        "rounds": ROUNDS,
+        **overhead,
+        "cold_start": {
+            "generateContentUpdates": _cold("functions.ai.generate_content_updates", "import openai"),
+            "submitQuiz (no openai)": _cold("functions.learning.submit_quiz", "pass"),
+        },
+    }
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(), indent=2))
