@@ -139,8 +139,7 @@ def written(caller: Caller, course: dict[str, Any], facts: dict[str, Any]) -> di
     NAME,
     request=GenerateCourseFeedbackRequest,
     response=GenerateCourseFeedbackResponse,
-    rate=("ai",),
-    read_only=True,
+    rate=("ai",),  # not read-only: the limit is settled before any model call is paid for
     deploy=Deploy(timeout="120s"),
     tags=("AI",),
     errors=(

@@ -82,8 +82,7 @@ def may_use(caller: Caller, course: dict[str, Any]) -> bool:
     NAME,
     request=GenerateProjectAssignmentRequest,
     response=GenerateProjectAssignmentResponse,
-    rate=("ai",),
-    read_only=True,
+    rate=("ai",),  # not read-only: the limit is settled before any model call is paid for
     settings=(config.OPENAI_API_KEY,),
     deploy=Deploy(memory="512Mi", timeout="120s"),
     tags=("AI",),

@@ -162,3 +162,15 @@ def test_feedback_is_for_the_student_the_instructor_and_admins(
     assert invoke(gateway, "generateCourseFeedback", admin, body).status_code == 200
     missing = invoke(gateway, "generateCourseFeedback", admin, {**body, "studentEmail": "nobody@example.test"})
     assert missing.status_code == 404
+
+
+def test_the_ai_limit_is_settled_before_the_model_is_asked(gateway: Any, make_user: Any, fake_openai: Any) -> None:
+    teacher, token = make_user("instructor")
+    course = _course(teacher["email"])
+    fake_openai.reply({"content": PROJECT})
+    body = {"courseId": course["id"], "difficulty": "advanced"}
+    for _ in range(20):
+        assert invoke(gateway, "generateProjectAssignment", token, body).status_code == 200
+    refused = invoke(gateway, "generateProjectAssignment", token, body)
+    assert refused.status_code == 429 and refused.json["details"]["limit"] == 20
+    assert len(fake_openai.requests) == 20
