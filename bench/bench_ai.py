@@ -18,7 +18,7 @@ import subprocess
 import sys
 from typing import Any
 
-from bench.common import environment, interleaved_medians, machine
+from bench.common import environment, interleaved_medians, machine, median_ms
 
 ROUNDS = 40
 WARMUP = 5
@@ -102,6 +102,7 @@ def _overhead() -> dict[str, Any]:
             llm.client().chat.completions.parse(model="m", messages=messages, response_format=DraftCourse)  # type: ignore[arg-type]
 
         medians = interleaved_medians({"function": function, "bare_sdk_call": bare}, ROUNDS, WARMUP)
+        stages = _stages(users[0])
     finally:
         fake.stop()
     return {
@@ -109,7 +110,32 @@ def _overhead() -> dict[str, Any]:
         "bare_sdk_call_ms": round(medians["bare_sdk_call"], 1),
         "function_ms": round(medians["function"], 1),
         "overhead_ms": round(medians["function"] - medians["bare_sdk_call"], 1),
+        "stages_ms": stages,
     }
+
+
+def _stages(user: dict[str, Any]) -> dict[str, float]:
+    """The overhead's parts, each timed alone."""
+    import itertools
+
+    from functions.ai import generate_content_updates as gen
+    from functions.ai import usage
+    from functions.ai.models import DraftCourse, GenerateContentUpdatesRequest
+    from shared import ratelimit
+    from shared.auth import Caller, Role
+    from tests.ai.conftest import GOOD_COURSE
+
+    caller = Caller(user_id=user["id"], email=user["email"], role=Role.INSTRUCTOR)
+    body = GenerateContentUpdatesRequest.model_validate(REQUEST)
+    draft = DraftCourse.model_validate(GOOD_COURSE)
+    keys = itertools.count()
+    timed = {
+        "rate_limit_commit": lambda: ratelimit.hit(("ai", gen.NAME), f"user:bench-stage-{next(keys)}"),
+        "budget_read": lambda: usage.check_budget(caller),
+        "usage_record": lambda: usage.record(caller, gen.NAME, 100, 50),
+        "checks_and_shape": lambda: gen.course_from(draft, body) if not gen.problems(draft, body) else None,
+    }
+    return {name: round(median_ms(fn, 30, warmup=5), 2) for name, fn in timed.items()}
 
 
 def run() -> dict[str, Any]:
