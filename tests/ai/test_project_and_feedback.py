@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -174,3 +175,22 @@ def test_the_ai_limit_is_settled_before_the_model_is_asked(gateway: Any, make_us
     refused = invoke(gateway, "generateProjectAssignment", token, body)
     assert refused.status_code == 429 and refused.json["details"]["limit"] == 20
     assert len(fake_openai.requests) == 20
+
+
+def test_projects_need_a_key(gateway: Any, make_user: Any, no_openai_key: Any) -> None:
+    teacher, token = make_user("instructor")
+    course = _course(teacher["email"])
+    response = invoke(gateway, "generateProjectAssignment", token, {"courseId": course["id"], "difficulty": "beginner"})
+    assert response.status_code == 503 and response.json["details"]["missing"] == ["OPENAI_API_KEY"]
+
+
+def test_every_model_call_is_logged_with_its_cost(gateway: Any, make_user: Any, fake_openai: Any, capsys: Any) -> None:
+    teacher, token = make_user("instructor")
+    course = _course(teacher["email"])
+    fake_openai.reply({"content": PROJECT, "tokens_in": 321, "tokens_out": 123})
+    invoke(gateway, "generateProjectAssignment", token, {"courseId": course["id"], "difficulty": "advanced"})
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"model call"' in line]
+    assert len(lines) == 1
+    logged = lines[0]
+    assert logged["function"] == "generateProjectAssignment" and logged["model"] == "gpt-4o-mini"
+    assert logged["usage"] == {"input": 321, "output": 123} and logged["latency_ms"] >= 0
