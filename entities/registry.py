@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from entities import certificate, course, enrollment, progress, purchase, stripe_event, subscription, user
+from entities import ai_usage, certificate, course, enrollment, progress, purchase, stripe_event, subscription, user
 from entities.base import EntityType
 
 ENTITIES: dict[str, EntityType] = {
@@ -16,5 +16,6 @@ ENTITIES: dict[str, EntityType] = {
         certificate.ENTITY,
         purchase.ENTITY,
         stripe_event.ENTITY,
+        ai_usage.ENTITY,
     )
 }

@@ -29,7 +29,11 @@ STRIPE_WEBHOOK_SECRET = "STRIPE_WEBHOOK_SECRET"
 STRIPE_API_BASE = "STRIPE_API_BASE"
 CURRENCY = "PAYMENT_CURRENCY"
 OPENAI_API_KEY = "OPENAI_API_KEY"
-OPENAI_BASE_URL = "OPENAI_BASE_URL"
+OPENAI_BASE_URL = "OPENAI_BASE_URL"  # any OpenAI-compatible server (vLLM, Ollama, llama.cpp)
+OPENAI_MODEL = "OPENAI_MODEL"
+OPENAI_TIMEOUT_SECONDS = "OPENAI_TIMEOUT_SECONDS"
+OPENAI_MAX_RETRIES = "OPENAI_MAX_RETRIES"
+AI_DAILY_TOKEN_BUDGET = "AI_DAILY_TOKEN_BUDGET"  # tokens per user per UTC day; 0 turns the budget off
 RATE_LIMITS_ENABLED = "RATE_LIMITS_ENABLED"
 STORAGE_BACKEND = "STORAGE_BACKEND"  # "gcs" or "local"
 STORAGE_BUCKET = "STORAGE_BUCKET"
@@ -171,3 +175,23 @@ def allowed_redirect_origins() -> frozenset[str]:
     raw = get(ALLOWED_REDIRECT_ORIGINS)
     values = str(raw).split(",") if raw else [public_base_url()]
     return frozenset(v.strip() for v in values if v.strip())
+
+
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+
+
+def openai_model() -> str:
+    return str(get(OPENAI_MODEL, DEFAULT_OPENAI_MODEL))
+
+
+def openai_timeout_seconds() -> float:
+    return float(get(OPENAI_TIMEOUT_SECONDS, 60.0, float) or 60.0)
+
+
+def openai_max_retries() -> int:
+    """Retries the OpenAI SDK makes itself (timeouts, 429, 5xx); nothing retries on top of them."""
+    return int(get(OPENAI_MAX_RETRIES, 1, int) or 0)
+
+
+def ai_daily_token_budget() -> int:
+    return int(get(AI_DAILY_TOKEN_BUDGET, 200_000, int) or 0)

@@ -244,6 +244,11 @@ def _one_of_each(make_user: Any) -> dict[str, dict[str, Any]]:
         created_by=user["email"],
     )
     certificate.issue(cert)
+    from functions.ai import usage
+    from shared.auth import Caller, Role
+
+    usage.record(Caller(user_id=user["id"], email=user["email"], role=Role.STUDENT), "generateCourseFeedback", 3, 2)
+    ai_usage = store.get("AiUsage", usage.usage_id("user", user["email"], usage.today()))
     return {
         "Course": course,
         "Enrollment": enrollment,
@@ -253,6 +258,7 @@ def _one_of_each(make_user: Any) -> dict[str, dict[str, Any]]:
         "Certificate": cert,
         "Purchase": purchase,
         "StripeEvent": event,
+        "AiUsage": ai_usage,
     }
 
 

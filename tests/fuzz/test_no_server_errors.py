@@ -35,6 +35,8 @@ FUNCTION_EXAMPLES = 400
 ENVELOPE = {"error", "message", "code", "details", "timestamp"}
 RETRYABLE_UPSTREAM = {"UPSTREAM_ERROR", "SERVICE_UNAVAILABLE"}
 STRIPE_SETTINGS = {config.STRIPE_SECRET_KEY, config.STRIPE_WEBHOOK_SECRET}
+# Functions that may call the model (with a key configured, which the world below sets).
+MODEL_PACKAGE = "functions.ai."
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 # Strings that have broken servers: lone surrogates, Firestore-reserved names, path tricks, sizes.
@@ -268,6 +270,9 @@ def world(db: Any, make_user: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str,
     monkeypatch.setenv(config.STRIPE_WEBHOOK_SECRET, "whsec_fuzz_0123456789")
     monkeypatch.setenv(config.STRIPE_API_BASE, f"http://127.0.0.1:{free_port()}")  # nothing listens there
     monkeypatch.setattr(stripe_client, "MAX_NETWORK_RETRIES", 0)
+    monkeypatch.setenv(config.OPENAI_API_KEY, "sk-fuzz")
+    monkeypatch.setenv(config.OPENAI_BASE_URL, f"http://127.0.0.1:{free_port()}/v1")  # nothing listens there
+    monkeypatch.setenv(config.OPENAI_MAX_RETRIES, "0")
     stripe_client.reset_client()
     student, student_token = make_user("student")
     admin, admin_token = make_user("admin")
@@ -349,7 +354,8 @@ def test_every_function_answers_without_a_5xx(gateway: Any, world: dict[str, Any
     for function in router.functions():
         name, spec = function.name, function.spec
         fields = sorted(spec.model.model_fields) if spec.model else []
-        targets[name] = (fields, bool(STRIPE_SETTINGS & set(spec.settings)))
+        calls_out = bool(STRIPE_SETTINGS & set(spec.settings)) or function.handler.__module__.startswith(MODEL_PACKAGE)
+        targets[name] = (fields, calls_out)
     failures: list[str] = []
     fuzz_stats["seeds"]["functions"] = SEED
 

@@ -1,0 +1,1 @@
+"""AI functions: course generation, recommendations, project assignments, feedback."""
