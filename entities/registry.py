@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from entities import certificate, course, enrollment, progress, purchase, stripe_event, subscription, user
+from entities import (
+    certificate,
+    course,
+    enrollment,
+    progress,
+    purchase,
+    recording,
+    stripe_event,
+    subscription,
+    user,
+    video_session,
+)
 from entities.base import EntityType
 
 ENTITIES: dict[str, EntityType] = {
@@ -16,5 +27,7 @@ ENTITIES: dict[str, EntityType] = {
         certificate.ENTITY,
         purchase.ENTITY,
         stripe_event.ENTITY,
+        video_session.ENTITY,
+        recording.ENTITY,
     )
 }

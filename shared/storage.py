@@ -21,6 +21,7 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Iterable
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +38,7 @@ from shared.config import (
 )
 from shared.errors import ConfigurationError, ForbiddenError, InvalidInputError, NotFoundError
 
+STREAM_CHUNK_BYTES = 8 * 1024 * 1024  # a multiple of 256 KiB, as GCS resumable uploads require
 MAX_TTL_SECONDS = 7 * 24 * 3600  # the longest a V4 signed URL may live
 LOCAL_ROUTE = "/blobs"
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\Z")
@@ -49,6 +51,10 @@ class BlobStore(Protocol):
     def put(self, path: str, data: bytes, content_type: str) -> None: ...
 
     def get(self, path: str) -> bytes: ...
+
+    def put_stream(self, path: str, chunks: Iterable[bytes], content_type: str) -> int:
+        """Write a file from chunks without holding it whole; answers its size in bytes."""
+        ...
 
     def exists(self, path: str) -> bool: ...
 
@@ -104,6 +110,23 @@ class LocalBlobStore:
             handle.write(data)
         os.replace(tmp, target)
         target.with_name(target.name + ".content-type").write_text(content_type)
+
+    def put_stream(self, path: str, chunks: Iterable[bytes], content_type: str) -> int:
+        target = self._file(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+                    size += len(chunk)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        os.replace(tmp, target)
+        target.with_name(target.name + ".content-type").write_text(content_type)
+        return size
 
     def get(self, path: str) -> bytes:
         target = self._file(path)
@@ -181,6 +204,16 @@ class GcsBlobStore:
     def put(self, path: str, data: bytes, content_type: str) -> None:
         blob = self._bucket().blob(check_path(path))
         blob.upload_from_string(data, content_type=content_type)
+
+    def put_stream(self, path: str, chunks: Iterable[bytes], content_type: str) -> int:
+        blob = self._bucket().blob(check_path(path), chunk_size=STREAM_CHUNK_BYTES)
+        size = 0
+        # A resumable upload: one chunk in memory at a time; the object appears on close.
+        with blob.open("wb", content_type=content_type) as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+                size += len(chunk)
+        return size
 
     def get(self, path: str) -> bytes:
         from google.api_core.exceptions import NotFound
