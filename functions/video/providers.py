@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from shared import config
 from shared.errors import ConfigurationError, NotFoundError, UpstreamError
@@ -350,8 +350,12 @@ class ZoomProvider:
         return zoom_recordings(answer, self.token.get())
 
 
-def zoom_recordings(meeting: dict[str, Any], download_token: str) -> list[ProviderRecording]:
-    """The finished MP4 files of a Zoom recordings object (API answer or webhook payload)."""
+def zoom_recordings(meeting: dict[str, Any], download_token: str, *, in_query: bool = False) -> list[ProviderRecording]:
+    """The finished MP4 files of a Zoom recordings object (API answer or webhook payload).
+
+    An API token goes in the Authorization header; a webhook's `download_token` in
+    the `access_token` query parameter, as Zoom documents for it.
+    """
     found = []
     for item in meeting.get("recording_files") or []:
         if not isinstance(item, dict) or item.get("file_type") != "MP4" or item.get("status") != "completed":
@@ -360,14 +364,20 @@ def zoom_recordings(meeting: dict[str, Any], download_token: str) -> list[Provid
         found.append(
             ProviderRecording(
                 recording_id=str(item["id"]),
-                download_url=str(item["download_url"]),
-                download_headers={"Authorization": f"Bearer {download_token}"},
+                download_url=_with_access_token(str(item["download_url"]), download_token)
+                if in_query
+                else str(item["download_url"]),
+                download_headers={} if in_query else {"Authorization": f"Bearer {download_token}"},
                 duration=_seconds_between(start, end),
                 recorded_at=str(start) if start else None,
                 size=int(item["file_size"]) if isinstance(item.get("file_size"), int) else None,
             )
         )
     return found
+
+
+def _with_access_token(url: str, token: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{urlencode({'access_token': token})}"
 
 
 def _zoom_id(meeting_id: str) -> str:
