@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from functions.video import webhooks
+from functions.video import recordings, webhooks
 from functions.video.providers import DailyProvider
 from functions.video.responses import VideoWebhookResponse
 from shared import config, logging
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     "dailyWebhook",
     response=VideoWebhookResponse,
     settings=(config.DAILY_WEBHOOK_SECRET,),
+    deploy=recordings.COPY_DEPLOY,
     paths=("/api/video/daily-webhook",),
     errors=(InvalidInputError, ConflictError, NotFoundError, ServiceUnavailableError, UpstreamError),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.video import sessions
+from functions.video import recordings, sessions
 from functions.video.models import EndVideoSessionRequest
 from functions.video.responses import EndVideoSessionResponse
 from shared.auth import Caller
@@ -21,6 +21,7 @@ from shared.router import endpoint
 
 @endpoint(
     "endVideoSession",
+    deploy=recordings.LINKS_DEPLOY,
     request=EndVideoSessionRequest,
     response=EndVideoSessionResponse,
     errors=(ForbiddenError, NotFoundError, ConflictError, UpstreamError, ServiceUnavailableError),

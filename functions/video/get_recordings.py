@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from entities import access, store
+from functions.video import recordings
 from functions.video.models import GetRecordingsRequest
 from functions.video.responses import GetRecordingsResponse
 from shared.auth import Caller
@@ -19,7 +20,13 @@ from shared.router import endpoint
 from shared.storage import blob_store
 
 
-@endpoint("getRecordings", request=GetRecordingsRequest, response=GetRecordingsResponse, read_only=True)
+@endpoint(
+    "getRecordings",
+    deploy=recordings.LINKS_DEPLOY,
+    request=GetRecordingsRequest,
+    response=GetRecordingsResponse,
+    read_only=True,
+)
 def get_recordings(body: GetRecordingsRequest, caller: Caller) -> dict[str, Any]:
     course = store.get("Course", body.courseId)
     if access.views(caller, [course]).get(course["id"], access.View.OUTLINE) < access.View.CONTENT:

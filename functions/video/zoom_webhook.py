@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from functions.video import webhooks
+from functions.video import recordings, webhooks
 from functions.video.providers import zoom_recordings
 from functions.video.responses import VideoWebhookResponse, ZoomValidationResponse
 from shared import config, logging
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     "zoomWebhook",
     response=VideoWebhookResponse | ZoomValidationResponse,
     settings=(config.ZOOM_WEBHOOK_SECRET,),
+    deploy=recordings.COPY_DEPLOY,
     paths=("/api/video/zoom-webhook",),
     errors=(InvalidInputError, ConflictError, NotFoundError, ServiceUnavailableError, UpstreamError),
 )
