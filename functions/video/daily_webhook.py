@@ -4,7 +4,7 @@ Anonymous (Daily calls it). Daily's test ping on registering the webhook (`{"tes
 is answered 200. Anything else must carry `X-Webhook-Signature` over
 `X-Webhook-Timestamp` and the raw body, with the webhook's `hmac` (DAILY_WEBHOOK_SECRET);
 otherwise a 400. `recording.ready-to-download` copies the recording into our storage
-through a fresh access link; `meeting.ended` records the session as ended. Each event
+through a fresh access link (DAILY_API_KEY); `meeting.ended` records the session as ended. Each event
 (by its `id`) once.
 """
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from functions.video import recordings, webhooks
 from functions.video.providers import DailyProvider
-from functions.video.responses import VideoWebhookResponse
+from functions.video.responses import DailyWebhookResponse
 from shared import config, logging
 from shared.errors import ConflictError, InvalidInputError, NotFoundError, ServiceUnavailableError, UpstreamError
 from shared.http import Reply
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 @raw_endpoint(
     "dailyWebhook",
-    response=VideoWebhookResponse,
-    settings=(config.DAILY_WEBHOOK_SECRET,),
+    response=DailyWebhookResponse,
+    settings=(config.DAILY_WEBHOOK_SECRET, config.DAILY_API_KEY),
     deploy=recordings.COPY_DEPLOY,
     paths=("/api/video/daily-webhook",),
     errors=(InvalidInputError, ConflictError, NotFoundError, ServiceUnavailableError, UpstreamError),

@@ -186,7 +186,9 @@ class DailyProvider:
         properties: dict[str, Any] = {"room_name": room, "exp": expires, "is_owner": owner}
         if user_name:
             properties["user_name"] = user_name
-        answer = self.client.post("meeting-tokens", json={"properties": properties})
+        # Minting a token twice is harmless, so a busy Daily may be retried.
+        key = f"daily-token-{room}-{'owner' if owner else 'member'}-{expires}"
+        answer = self.client.post("meeting-tokens", json={"properties": properties}, idempotency_key=key)
         return str(answer["token"])
 
     def create_meeting(self, *, room: str, topic: str, start: datetime, duration_minutes: int, host: Host) -> Meeting:

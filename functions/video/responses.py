@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, RootModel
 
 from entities.responses import ResponseModel
 
@@ -48,11 +48,21 @@ class GetRecordingsResponse(ResponseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")
 
 
-class VideoWebhookResponse(ResponseModel):
+class VideoEventHandled(ResponseModel):
     received: Literal[True]
-    outcome: str
+    outcome: str = Field(description="copied, ended, duplicate, ignored, unknown meeting, ping...")
 
 
-class ZoomValidationResponse(ResponseModel):
+class DailyWebhookResponse(RootModel[VideoEventHandled]):
+    pass
+
+
+class ZoomValidation(ResponseModel):
+    """The answer to Zoom's `endpoint.url_validation` challenge."""
+
     plainToken: str
-    encryptedToken: str
+    encryptedToken: str = Field(description="hex HMAC-SHA256 of plainToken with the secret token")
+
+
+class ZoomWebhookResponse(RootModel[VideoEventHandled | ZoomValidation]):
+    pass

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from functions.video import recordings, webhooks
 from functions.video.providers import zoom_recordings
-from functions.video.responses import VideoWebhookResponse, ZoomValidationResponse
+from functions.video.responses import ZoomWebhookResponse
 from shared import config, logging
 from shared.errors import ConflictError, InvalidInputError, NotFoundError, ServiceUnavailableError, UpstreamError
 from shared.http import Reply
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 @raw_endpoint(
     "zoomWebhook",
-    response=VideoWebhookResponse | ZoomValidationResponse,
+    response=ZoomWebhookResponse,
     settings=(config.ZOOM_WEBHOOK_SECRET,),
     deploy=recordings.COPY_DEPLOY,
     paths=("/api/video/zoom-webhook",),

@@ -37,6 +37,7 @@ RESPONSE_MODULES = (
     "functions.certificates.responses",
     "functions.learning.responses",
     "functions.admin.responses",
+    "functions.video.responses",
 )
 
 
@@ -244,6 +245,34 @@ def _one_of_each(make_user: Any) -> dict[str, dict[str, Any]]:
         created_by=user["email"],
     )
     certificate.issue(cert)
+    video = store.create(
+        "VideoSession",
+        {
+            "course_id": course["id"],
+            "title": "Live Q&A",
+            "scheduled_for": "2026-01-20T14:00:00Z",
+            "duration": 60,
+            "host_email": user["email"],
+            "provider": "jitsi",
+            "provider_meeting_id": "spark-room",
+            "join_url": "https://meet.example.test/spark-room",
+            "start_url": "https://meet.example.test/spark-room?jwt=x",
+        },
+        created_by=user["email"],
+    )
+    recording = store.create(
+        "Recording",
+        {
+            "session_id": video["id"],
+            "course_id": course["id"],
+            "title": "Live Q&A",
+            "size": 10,
+            "file_path": "recordings/x.mp4",
+            "provider": "daily",
+            "provider_recording_id": "r1",
+        },
+        created_by=None,
+    )
     return {
         "Course": course,
         "Enrollment": enrollment,
@@ -253,6 +282,8 @@ def _one_of_each(make_user: Any) -> dict[str, dict[str, Any]]:
         "Certificate": cert,
         "Purchase": purchase,
         "StripeEvent": event,
+        "VideoSession": video,
+        "Recording": recording,
     }
 
 
