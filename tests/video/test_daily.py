@@ -178,3 +178,20 @@ def test_meeting_ended_event_ends_the_session_without_calling_daily_to_end(
     resp = call(gateway, "endVideoSession", {"sessionId": session["id"]}, world["tokens"]["instructor"])
     assert resp.get_json()["duration"] == 3600
     assert daily.seen("DELETE", "/v1/rooms/") == []
+
+
+def test_a_failed_copy_is_released_so_the_retry_copies(
+    gateway: Any, world: dict[str, Any], daily: FakeDaily, db: Any, blobs: Any
+) -> None:
+    session = create_session(gateway, world).get_json()["session"]
+    room = db.collection("VideoSession").document(session["id"]).get().to_dict()["provider_meeting_id"]
+    daily.add_recording(room, size=4096)
+    daily.fail_next("GET", "/files/rec-1", 403, {"error": "forbidden", "info": "link expired"})
+    body, headers = signed(ready_event(room))
+    failed = gateway.post(WEBHOOK, data=body, headers=headers)
+    assert failed.status_code == 502
+    assert list(db.collection("Recording").stream()) == []
+    assert [p for p in blobs.rglob("*") if p.is_file()] == []
+    retried = gateway.post(WEBHOOK, data=body, headers=headers)
+    assert retried.status_code == 200 and retried.get_json()["outcome"] == "copied"
+    assert len(list(db.collection("Recording").stream())) == 1
