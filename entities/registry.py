@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from entities import ai_usage, certificate, course, enrollment, progress, purchase, stripe_event, subscription, user
+from entities import (
+    ai_usage,
+    certificate,
+    course,
+    enrollment,
+    progress,
+    purchase,
+    recording,
+    stripe_event,
+    subscription,
+    user,
+    video_session,
+)
 from entities.base import EntityType
 
 ENTITIES: dict[str, EntityType] = {
@@ -17,5 +29,7 @@ ENTITIES: dict[str, EntityType] = {
         purchase.ENTITY,
         stripe_event.ENTITY,
         ai_usage.ENTITY,
+        video_session.ENTITY,
+        recording.ENTITY,
     )
 }

@@ -47,6 +47,8 @@ API_MODULES = (
     "entities.routes",
     "functions.certificates.routes",
     "functions.payments.stripe_webhook",
+    "functions.video.daily_webhook",
+    "functions.video.zoom_webhook",
     "shared.api_routes",
 )
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")

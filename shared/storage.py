@@ -19,9 +19,9 @@ import hashlib
 import hmac
 import os
 import re
-import shutil
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -38,10 +38,24 @@ from shared.config import (
 )
 from shared.errors import ConfigurationError, ForbiddenError, InvalidInputError, NotFoundError
 
+STREAM_CHUNK_BYTES = 8 * 1024 * 1024  # a multiple of 256 KiB, as GCS resumable uploads require
 MAX_TTL_SECONDS = 7 * 24 * 3600  # the longest a V4 signed URL may live
 LOCAL_ROUTE = "/blobs"
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\Z")
 _EXPIRY = re.compile(r"[0-9]{1,12}")  # unix seconds in ASCII digits (str.isdigit also takes "²")
+
+
+# What `put_stream` copies from: an open binary file, or the chunks of a download.
+StreamSource = BinaryIO | Iterable[bytes]
+
+
+def chunks_of(source: StreamSource, size: int = 1 << 20) -> Iterator[bytes]:
+    """The source's bytes, a bounded chunk at a time."""
+    if hasattr(source, "read"):
+        while chunk := source.read(size):
+            yield chunk
+    else:
+        yield from source
 
 
 class BlobStore(Protocol):
@@ -51,7 +65,9 @@ class BlobStore(Protocol):
 
     def get(self, path: str) -> bytes: ...
 
-    def put_stream(self, path: str, source: BinaryIO, content_type: str) -> None: ...
+    def put_stream(self, path: str, source: StreamSource, content_type: str) -> int:
+        """Write a file from a readable file or an iterable of chunks, never holding it whole; answers its size."""
+        ...
 
     def open_read(self, path: str) -> BinaryIO: ...
 
@@ -112,15 +128,22 @@ class LocalBlobStore:
         os.replace(tmp, target)
         target.with_name(target.name + ".content-type").write_text(content_type)
 
-    def put_stream(self, path: str, source: BinaryIO, content_type: str) -> None:
-        """Like `put`, copying `source` in chunks so a large file is never held whole."""
+    def put_stream(self, path: str, source: StreamSource, content_type: str) -> int:
         target = self._file(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        with os.fdopen(fd, "wb") as handle:
-            shutil.copyfileobj(source, handle, 1 << 20)
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                for chunk in chunks_of(source):
+                    handle.write(chunk)
+                    size += len(chunk)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         os.replace(tmp, target)
         target.with_name(target.name + ".content-type").write_text(content_type)
+        return size
 
     def get(self, path: str) -> bytes:
         target = self._file(path)
@@ -212,6 +235,16 @@ class GcsBlobStore:
         blob = self._bucket().blob(check_path(path))
         blob.upload_from_string(data, content_type=content_type)
 
+    def put_stream(self, path: str, source: StreamSource, content_type: str) -> int:
+        blob = self._bucket().blob(check_path(path), chunk_size=STREAM_CHUNK_BYTES)
+        size = 0
+        # A resumable upload: one chunk in memory at a time; the object appears on close.
+        with blob.open("wb", content_type=content_type) as handle:
+            for chunk in chunks_of(source):
+                handle.write(chunk)
+                size += len(chunk)
+        return size
+
     def get(self, path: str) -> bytes:
         from google.api_core.exceptions import NotFound
 
@@ -220,10 +253,6 @@ class GcsBlobStore:
         except NotFound:
             raise NotFoundError("File not found", details={"path": path}) from None
         return data
-
-    def put_stream(self, path: str, source: BinaryIO, content_type: str) -> None:
-        blob = self._bucket().blob(check_path(path), chunk_size=8 << 20)  # resumable upload, 8 MiB at a time
-        blob.upload_from_file(source, content_type=content_type)
 
     def open_read(self, path: str) -> BinaryIO:
         from google.api_core.exceptions import NotFound

@@ -37,6 +37,7 @@ RESPONSE_MODULES = (
     "functions.certificates.responses",
     "functions.learning.responses",
     "functions.admin.responses",
+    "functions.video.responses",
 )
 
 
@@ -249,6 +250,34 @@ def _one_of_each(make_user: Any) -> dict[str, dict[str, Any]]:
 
     usage.record(Caller(user_id=user["id"], email=user["email"], role=Role.STUDENT), "generateCourseFeedback", 3, 2)
     ai_usage = store.get("AiUsage", usage.usage_id("user", user["email"], usage.today()))
+    video = store.create(
+        "VideoSession",
+        {
+            "course_id": course["id"],
+            "title": "Live Q&A",
+            "scheduled_for": "2026-01-20T14:00:00Z",
+            "duration": 60,
+            "host_email": user["email"],
+            "provider": "jitsi",
+            "provider_meeting_id": "spark-room",
+            "join_url": "https://meet.example.test/spark-room",
+            "start_url": "https://meet.example.test/spark-room?jwt=x",
+        },
+        created_by=user["email"],
+    )
+    recording = store.create(
+        "Recording",
+        {
+            "session_id": video["id"],
+            "course_id": course["id"],
+            "title": "Live Q&A",
+            "size": 10,
+            "file_path": "recordings/x.mp4",
+            "provider": "daily",
+            "provider_recording_id": "r1",
+        },
+        created_by=None,
+    )
     return {
         "Course": course,
         "Enrollment": enrollment,
@@ -259,6 +288,8 @@ def _one_of_each(make_user: Any) -> dict[str, dict[str, Any]]:
         "Purchase": purchase,
         "StripeEvent": event,
         "AiUsage": ai_usage,
+        "VideoSession": video,
+        "Recording": recording,
     }
 
 

@@ -273,6 +273,10 @@ def world(db: Any, make_user: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str,
     monkeypatch.setenv(config.OPENAI_API_KEY, "sk-fuzz")
     monkeypatch.setenv(config.OPENAI_BASE_URL, f"http://127.0.0.1:{free_port()}/v1")  # nothing listens there
     monkeypatch.setenv(config.OPENAI_MAX_RETRIES, "0")
+    for setting in (config.ZOOM_WEBHOOK_SECRET, config.DAILY_API_KEY):
+        monkeypatch.setenv(setting, "fuzz-video-secret-0123456789")
+    monkeypatch.setenv(config.DAILY_WEBHOOK_SECRET, "ZnV6ei12aWRlby1obWFj")
+    monkeypatch.setenv(config.DAILY_API_BASE, f"http://127.0.0.1:{free_port()}")  # nothing listens there
     stripe_client.reset_client()
     student, student_token = make_user("student")
     admin, admin_token = make_user("admin")

@@ -1,0 +1,96 @@
+"""VideoSession: a live class of a course on a meeting provider (Zoom, Daily or Jitsi).
+
+Written only by the video functions and the providers' webhooks. Its instructor (the
+host) and admins read every field; students enrolled in the course read it too, but
+never `start_url`, the host's link that opens the meeting with the host's rights.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from entities import access, store
+from entities.base import EntityModel, EntityType, Policy, require_signed_in
+from entities.course import teaches
+from entities.query import FIRESTORE_IN_LIMIT
+from shared.auth import Caller
+from shared.errors import ForbiddenError
+
+COLLECTION = "VideoSession"
+HOST_ONLY_FIELDS = frozenset({"start_url"})
+
+
+class VideoSession(EntityModel):
+    course_id: str = Field(min_length=1, max_length=128)
+    title: str = Field(min_length=3, max_length=200)
+    scheduled_for: str = Field(min_length=1, max_length=40)  # UTC, ISO 8601
+    duration: int = Field(ge=15, le=480)  # planned, minutes
+    host_email: str = Field(min_length=3, max_length=320)
+    provider: Literal["jitsi", "daily", "zoom"]
+    provider_meeting_id: str = Field(min_length=1, max_length=300)
+    join_url: str = Field(min_length=1, max_length=4000)
+    start_url: str = Field(min_length=1, max_length=4000)
+    status: Literal["scheduled", "live", "ended"] = "scheduled"
+    ended_at: str | None = None
+    actual_duration: int | None = Field(default=None, ge=0)  # seconds
+    participants: int | None = Field(default=None, ge=0)
+
+
+def is_host(caller: Caller, session: dict[str, Any]) -> bool:
+    return caller.email is not None and caller.email == session.get("host_email")
+
+
+def may_manage(caller: Caller, session: dict[str, Any]) -> bool:
+    return caller.is_admin or is_host(caller, session)
+
+
+def shown(caller: Caller, session: dict[str, Any]) -> dict[str, Any]:
+    """The session as the caller may see it: the host link only for the host and admins."""
+    if may_manage(caller, session):
+        return session
+    return {k: v for k, v in session.items() if k not in HOST_ONLY_FIELDS}
+
+
+def open_course_ids(caller: Caller) -> list[str]:
+    """Courses whose sessions and recordings the caller may see (taught or enrolled in)."""
+    taught = store.query("Course", {"instructor_email": caller.email}, limit=store.MAX_LIMIT)
+    enrolled = store.query("Enrollment", {"student_email": caller.email}, limit=store.MAX_LIMIT)
+    ids = {c["id"] for c in taught if teaches(caller, c)}
+    ids |= {e["course_id"] for e in enrolled if e.get("status") in access.ACCESS_STATUSES}
+    return sorted(ids)[:FIRESTORE_IN_LIMIT]
+
+
+class VideoSessionPolicy(Policy):
+    """Hosts, admins and the course's enrolled students read; only the functions write."""
+
+    def read_scope(self, caller: Caller) -> dict[str, Any] | None:
+        require_signed_in(caller)
+        if caller.is_admin:
+            return None
+        courses = open_course_ids(caller)
+        if not courses:
+            return {"host_email": caller.email}
+        return {"$or": [{"host_email": caller.email}, {"course_id": courses}]}
+
+    def visible(self, caller: Caller, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [shown(caller, record) for record in records]
+
+    def hidden_fields(self, caller: Caller) -> frozenset[str]:
+        return frozenset() if caller.is_admin else HOST_ONLY_FIELDS
+
+    def check_create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
+        require_signed_in(caller)
+        raise ForbiddenError("Video sessions are created with createVideoSession")
+
+    def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+        require_signed_in(caller)
+        raise ForbiddenError("Video sessions are ended with endVideoSession and never edited")
+
+    def check_delete(self, caller: Caller, existing: dict[str, Any]) -> None:
+        require_signed_in(caller)
+        raise ForbiddenError("Video sessions are kept")
+
+
+ENTITY = EntityType(name=COLLECTION, model=VideoSession, id_prefix="vid", policy=VideoSessionPolicy())
