@@ -92,6 +92,19 @@ def make_user(db: Any) -> Callable[..., tuple[dict[str, Any], str]]:
     return make
 
 
+def local_blob_store(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, base_url: str) -> Iterator[Any]:
+    """The local blob store in a temporary folder, its links under `base_url`; forgotten afterwards."""
+    from shared import storage
+
+    root = tmp_path / "blobs"
+    monkeypatch.setenv("STORAGE_BACKEND", "local")
+    monkeypatch.setenv("LOCAL_BLOB_DIR", str(root))
+    monkeypatch.setenv("PUBLIC_BASE_URL", base_url)
+    storage.reset_blob_store()
+    yield root
+    storage.reset_blob_store()
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -9,22 +9,14 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import bearer
+from tests.conftest import bearer, local_blob_store
 
 APP = "/api/apps/sparkacademy"
 
 
 @pytest.fixture(autouse=True)
 def blobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    from shared import storage
-
-    root = tmp_path / "blobs"
-    monkeypatch.setenv("STORAGE_BACKEND", "local")
-    monkeypatch.setenv("LOCAL_BLOB_DIR", str(root))
-    monkeypatch.setenv("PUBLIC_BASE_URL", "http://certs.test")
-    storage.reset_blob_store()
-    yield root
-    storage.reset_blob_store()
+    yield from local_blob_store(tmp_path, monkeypatch, "http://certs.test")
 
 
 def course_doc(instructor_email: str, **extra: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import bearer
+from tests.conftest import bearer, local_blob_store
 
 APP = "/api/apps/sparkacademy"
 BASE_URL = "http://exports.test"
@@ -20,15 +20,7 @@ BASE_URL = "http://exports.test"
 
 @pytest.fixture(autouse=True)
 def blobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    from shared import storage
-
-    root = tmp_path / "blobs"
-    monkeypatch.setenv("STORAGE_BACKEND", "local")
-    monkeypatch.setenv("LOCAL_BLOB_DIR", str(root))
-    monkeypatch.setenv("PUBLIC_BASE_URL", BASE_URL)
-    storage.reset_blob_store()
-    yield root
-    storage.reset_blob_store()
+    yield from local_blob_store(tmp_path, monkeypatch, BASE_URL)
 
 
 def quiz(title: str, questions: int = 2, passing: int = 80) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import bearer
+from tests.conftest import bearer, local_blob_store
 from tests.fakes.video_providers import FakeDaily, FakeZoom
 
 APP = "/api/apps/sparkacademy"
@@ -20,19 +20,11 @@ JITSI_SECRET = "jitsi-app-secret-for-tests-0123456789"
 
 @pytest.fixture(autouse=True)
 def blobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    from shared import storage
-
-    root = tmp_path / "blobs"
-    monkeypatch.setenv("STORAGE_BACKEND", "local")
-    monkeypatch.setenv("LOCAL_BLOB_DIR", str(root))
-    monkeypatch.setenv("PUBLIC_BASE_URL", "http://video.test")
     monkeypatch.setenv("JITSI_DOMAIN", "meet.sparkacademy.test")
     monkeypatch.setenv("JITSI_APP_ID", "sparkacademy")
     monkeypatch.setenv("JITSI_APP_SECRET", JITSI_SECRET)
     monkeypatch.delenv("VIDEO_PROVIDER", raising=False)
-    storage.reset_blob_store()
-    yield root
-    storage.reset_blob_store()
+    yield from local_blob_store(tmp_path, monkeypatch, "http://video.test")
 
 
 @pytest.fixture
