@@ -47,7 +47,12 @@ class GatewayServer:
             for channel in list(self._server._map.values()):
                 channel.close()
 
-        self._server.trigger.pull_trigger(close_all)
+        if self._stopped.is_set():
+            return
+        try:
+            self._server.trigger.pull_trigger(close_all)
+        except OSError:
+            return  # the loop has closed its trigger already: it is on its way out, nothing left to close
         self._stopped.wait(timeout)
 
 
