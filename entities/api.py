@@ -258,6 +258,7 @@ def update_record(name: str, caller: Caller, entity_id: str, changes: Any) -> di
     existing = _find_visible(etype, caller, entity_id)
     updated = store.update(etype.name, entity_id, _allowed_changes(etype, caller, existing, changes))
     etype.policy.after_write(updated)
+    etype.policy.after_change(existing, updated)
     return _shown(etype, caller, updated)
 
 
@@ -282,6 +283,7 @@ def bulk_update(name: str, caller: Caller, items: Any) -> list[dict[str, Any]]:
     updated = store.update_all(etype.name, _checked_items(items, allowed))
     for record in updated:
         etype.policy.after_write(record)
+        etype.policy.after_change(found[record["id"]], record)
     return etype.policy.visible(caller, updated)
 
 
@@ -294,6 +296,7 @@ def delete_record(name: str, caller: Caller, entity_id: str) -> dict[str, Any]:
     existing = _find_visible(etype, caller, entity_id)
     etype.policy.check_delete(caller, existing)
     store.delete(etype.name, entity_id)
+    etype.policy.after_change(existing, None)
     return {"success": True}
 
 

@@ -46,6 +46,9 @@ class Policy:
     def after_write(self, record: dict[str, Any]) -> None:
         """Derived data to refresh once a write through the entity API has landed."""
 
+    def after_change(self, before: dict[str, Any], after: dict[str, Any] | None) -> None:
+        """What an update (`after`) or a deletion (`after` None) of a record sets off, once it has landed."""
+
     def visible(self, caller: Caller, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The records as this caller may see them: fields hidden from the caller left out."""
         return records

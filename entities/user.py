@@ -55,6 +55,10 @@ class User(EntityModel):
     manager_email: str | None = None
 
 
+# What a session token was issued on: a change to any of these ends the user's sessions.
+SESSION_FIELDS = ("role", "organization_id", "disabled")
+
+
 class UserPolicy(Policy):
     def read_scope(self, caller: Caller) -> dict[str, Any] | None:
         require_signed_in(caller)
@@ -74,6 +78,15 @@ class UserPolicy(Policy):
         admin_managed = frozenset(changes) - SELF_WRITABLE
         _refuse_changes(admin_managed, existing, changes, "These fields are managed by administrators")
         return changes
+
+    def after_change(self, before: dict[str, Any], after: dict[str, Any] | None) -> None:
+        # A token carries the role and organization it was issued with: once they change, the
+        # account is disabled or deleted, its sessions end (the user signs in again).
+        if after is None or any(before.get(k) != after.get(k) for k in SESSION_FIELDS):
+            from shared import logging, sessions
+
+            sessions.end_all_sessions(str(before["id"]))
+            logging.info("sessions ended after an account change", user_id=before["id"])
 
     def check_create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
         require_admin(caller)

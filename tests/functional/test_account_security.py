@@ -486,3 +486,37 @@ def test_browser_logout_never_redirects_elsewhere(gateway: Any, monkeypatch: Any
     resp = gateway.get(BROWSER_LOGOUT, query_string={"from_url": from_url})
     assert resp.status_code == 400 and "Location" not in resp.headers
     assert resp.get_json()["details"] == {"fields": [{"field": "from_url", "type": "redirect"}]}
+
+
+# --- account changes end sessions ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change", [{"role": "instructor"}, {"disabled": True}, {"organization_id": "org_other"}], ids=str
+)
+def test_an_account_change_that_a_token_depends_on_ends_its_sessions(
+    gateway: Any, db: Any, make_user: Any, change: dict[str, Any]
+) -> None:
+    # GIVEN a signed-in student, and an admin
+    _, admin_token = make_user("admin")
+    user, token = make_user("student")
+    me = f"{ENTITIES}/User/me"
+    assert gateway.get(me, headers=bearer(token)).status_code == 200
+    # WHEN the admin changes what the student's token was issued on
+    assert gateway.put(f"{ENTITIES}/User/{user['id']}", json=change, headers=bearer(admin_token)).status_code == 200
+    # THEN the old token is refused at once, with the session-ended message
+    refused = gateway.get(me, headers=bearer(token))
+    assert refused.status_code == 401 and refused.get_json()["message"] == "Session ended; sign in again"
+
+
+def test_a_profile_change_keeps_the_session_and_a_deleted_account_loses_it(
+    gateway: Any, db: Any, make_user: Any
+) -> None:
+    _, admin_token = make_user("admin")
+    user, token = make_user("student")
+    me = f"{ENTITIES}/User/me"
+    assert gateway.put(me, json={"bio": "Hello"}, headers=bearer(token)).status_code == 200
+    assert gateway.get(me, headers=bearer(token)).status_code == 200
+    assert gateway.delete(f"{ENTITIES}/User/{user['id']}", headers=bearer(admin_token)).status_code == 200
+    courses = gateway.get(f"{ENTITIES}/Course", headers=bearer(token))
+    assert courses.status_code == 401 and courses.get_json()["message"] == "Session ended; sign in again"
