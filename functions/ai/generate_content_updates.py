@@ -15,10 +15,8 @@ from typing import Any
 from functions.ai import llm
 from functions.ai.models import DraftCourse, GenerateContentUpdatesRequest
 from functions.ai.responses import GenerateContentUpdatesResponse
-from functions.ai.usage import BudgetExceededError
 from shared import config
 from shared.auth import Caller, Role
-from shared.errors import ServiceUnavailableError, UpstreamError
 from shared.router import Deploy, endpoint
 
 NAME = "generateContentUpdates"
@@ -152,7 +150,7 @@ def course_from(draft: DraftCourse, body: GenerateContentUpdatesRequest) -> dict
     settings=(config.OPENAI_API_KEY,),
     deploy=Deploy(memory="512Mi", timeout="300s"),
     tags=("AI",),
-    errors=(llm.ModelRefusedError, UpstreamError, ServiceUnavailableError, BudgetExceededError),
+    errors=llm.ERRORS,
 )
 def generate_content_updates(body: GenerateContentUpdatesRequest, caller: Caller) -> dict[str, Any]:
     """A course drafted by the model, checked, unpublished."""

@@ -27,9 +27,8 @@ from entities.enrollment import enrollment_id
 from functions.ai import llm
 from functions.ai.models import DraftFeedback, GenerateCourseFeedbackRequest
 from functions.ai.responses import GenerateCourseFeedbackResponse
-from functions.ai.usage import BudgetExceededError
 from shared.auth import Caller
-from shared.errors import ForbiddenError, NotFoundError, ServiceUnavailableError, UpstreamError
+from shared.errors import ForbiddenError, NotFoundError
 from shared.router import Deploy, endpoint
 
 NAME = "generateCourseFeedback"
@@ -142,14 +141,7 @@ def written(caller: Caller, course: dict[str, Any], facts: dict[str, Any]) -> di
     rate=("ai",),  # not read-only: the limit is settled before any model call is paid for
     deploy=Deploy(timeout="120s"),
     tags=("AI",),
-    errors=(
-        ForbiddenError,
-        NotFoundError,
-        llm.ModelRefusedError,
-        UpstreamError,
-        ServiceUnavailableError,
-        BudgetExceededError,
-    ),
+    errors=(ForbiddenError, NotFoundError, *llm.ERRORS),
 )
 def generate_course_feedback(body: GenerateCourseFeedbackRequest, caller: Caller) -> dict[str, Any]:
     """Feedback on a student's progress in a course."""

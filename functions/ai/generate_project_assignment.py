@@ -18,10 +18,9 @@ from entities.enrollment import enrollment_id
 from functions.ai import llm
 from functions.ai.models import DraftProject, GenerateProjectAssignmentRequest
 from functions.ai.responses import GenerateProjectAssignmentResponse
-from functions.ai.usage import BudgetExceededError
 from shared import config
 from shared.auth import Caller
-from shared.errors import ForbiddenError, NotFoundError, ServiceUnavailableError, UpstreamError
+from shared.errors import ForbiddenError, NotFoundError
 from shared.router import Deploy, endpoint
 
 NAME = "generateProjectAssignment"
@@ -86,14 +85,7 @@ def may_use(caller: Caller, course: dict[str, Any]) -> bool:
     settings=(config.OPENAI_API_KEY,),
     deploy=Deploy(memory="512Mi", timeout="120s"),
     tags=("AI",),
-    errors=(
-        ForbiddenError,
-        NotFoundError,
-        llm.ModelRefusedError,
-        UpstreamError,
-        ServiceUnavailableError,
-        BudgetExceededError,
-    ),
+    errors=(ForbiddenError, NotFoundError, *llm.ERRORS),
 )
 def generate_project_assignment(body: GenerateProjectAssignmentRequest, caller: Caller) -> dict[str, Any]:
     """A final project for a course, from its outline."""

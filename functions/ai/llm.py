@@ -52,6 +52,10 @@ class ModelRefusedError(AppError):
     status, code, default_message = 422, "AI_REFUSED", "The model declined to answer"
 
 
+# What a function that calls the model can answer besides its own errors.
+ERRORS = (ModelRefusedError, UpstreamError, ServiceUnavailableError, usage.BudgetExceededError)
+
+
 class _Truncated(Exception):
     pass
 
