@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import json
 import shutil
-import subprocess
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser import harness_result, rendered_dom
 from tests.exports.conftest import quiz
 
 RUNTIME = Path(__file__).parent / "node" / "node_modules" / "scorm-again" / "dist" / "scorm12.js"
@@ -68,8 +68,6 @@ def driven(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     from functions.exports import package, scorm
 
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is needed: scripts/test.sh installs it"
     assert RUNTIME.is_file(), "scorm-again is needed: scripts/test.sh installs tests/exports/node"
     root = tmp_path_factory.mktemp("lms")
     writer = package.PackageWriter()
@@ -97,33 +95,11 @@ def driven(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        result = subprocess.run(
-            [
-                chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-popup-blocking",
-                f"--user-data-dir={root / 'profile'}",
-                "--virtual-time-budget=30000",
-                "--dump-dom",
-                f"http://127.0.0.1:{server.server_port}/lms/harness.html",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=True,
-        )
+        url = f"http://127.0.0.1:{server.server_port}/lms/harness.html"
+        dom = rendered_dom(url, root / "profile", 30000, "--disable-popup-blocking")
     finally:
         server.shutdown()
-    start = result.stdout.index('<pre id="result">') + len('<pre id="result">')
-    text = result.stdout[start : result.stdout.index("</pre>", start)]
-    import html
-
-    out: dict[str, Any] = json.loads(html.unescape(text))
-    assert "crashed" not in out, out.get("crashed")
-    return out
+    return harness_result(dom)
 
 
 def sets(log: list[dict[str, Any]]) -> dict[str, str]:

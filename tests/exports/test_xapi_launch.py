@@ -5,10 +5,8 @@ version header, and every statement passes Learning Locker's validator."""
 from __future__ import annotations
 
 import functools
-import html
 import json
 import shutil
-import subprocess
 import threading
 import zipfile
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser import harness_result, rendered_dom
 from tests.exports.conftest import quiz
 from tests.exports.test_xapi import xapi_warnings
 
@@ -57,8 +56,6 @@ def launched(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     from functions.exports import package, xapi
 
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is needed: scripts/test.sh installs it"
     root = tmp_path_factory.mktemp("lrs")
     course = {
         "id": "crs_launch",
@@ -100,29 +97,11 @@ def launched(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        result = subprocess.run(
-            [
-                chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                f"--user-data-dir={root / 'profile'}",
-                "--virtual-time-budget=20000",
-                "--dump-dom",
-                f"http://127.0.0.1:{server.server_port}/lms/harness.html?course={LMS_ACTIVITY}",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=True,
-        )
+        url = f"http://127.0.0.1:{server.server_port}/lms/harness.html?course={LMS_ACTIVITY}"
+        dom = rendered_dom(url, root / "profile", 20000)
     finally:
         server.shutdown()
-    start = result.stdout.index('<pre id="result">') + len('<pre id="result">')
-    out: dict[str, Any] = json.loads(html.unescape(result.stdout[start : result.stdout.index("</pre>", start)]))
-    assert "crashed" not in out, out.get("crashed")
-    return {"page": out, "received": received, "course": iris.course}
+    return {"page": harness_result(dom), "received": received, "course": iris.course}
 
 
 def test_pages_send_statements_with_the_launch_auth_and_version(launched: dict[str, Any]) -> None:

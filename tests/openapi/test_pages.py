@@ -7,37 +7,12 @@ beyond the emulator. Chromium is Debian's package (scripts/test.sh installs it).
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from shared import router
-
-
-def rendered_dom(url: str, profile: Path) -> str:
-    """The page's DOM after its scripts ran (virtual time lets them finish without waiting it out)."""
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is needed: scripts/test.sh installs it"
-    result = subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",  # tests run as root in CI
-            "--disable-gpu",
-            "--no-first-run",
-            f"--user-data-dir={profile}",
-            "--virtual-time-budget=15000",
-            "--dump-dom",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return result.stdout
+from tests.browser import rendered_dom
 
 
 def test_swagger_ui_page_shows_every_operation(live_gateway: str, tmp_path: Path) -> None:
