@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from emulator import demo
 from tests.ai.conftest import GOOD_COURSE
+from tests.e2e.sdk import NODE_DIR, run_flow
 from tests.fakes.openai_server import FakeOpenAI
 
-NODE_DIR = Path(__file__).parent / "node"
 pytestmark = pytest.mark.e2e
 
 PROJECT = {
@@ -38,20 +34,10 @@ def model(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
 
 
 def test_the_documented_ai_course_generation_example(live_gateway: str, model: FakeOpenAI) -> None:
-    if shutil.which("node") is None or not (NODE_DIR / "node_modules" / "@base44" / "sdk").exists():
-        pytest.fail("Node.js and tests/e2e/node/node_modules are required: run the README's test command")
     demo.load()
     model.reply({"content": GOOD_COURSE}, {"content": PROJECT})
     config = {"appId": "sparkacademy", "email": "instructor@sparkacademy.test", "password": demo.demo_password()}
-    done = subprocess.run(
-        ["node", str(NODE_DIR / "ai_course_flow.mjs"), live_gateway, json.dumps(config)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    report: dict[str, Any] = json.loads(done.stdout)
+    report = run_flow(NODE_DIR / "ai_course_flow.mjs", live_gateway, json.dumps(config))
     saved, final = report["saved"], report["final"]
     assert saved["title"] == "Advanced TypeScript Patterns" and saved["is_published"] is False
     assert saved["created_by"] == "instructor@sparkacademy.test"

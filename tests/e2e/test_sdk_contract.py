@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from emulator import demo
+from tests.e2e.sdk import NODE_DIR, run_flow
 
-NODE_DIR = Path(__file__).parent / "node"
 pytestmark = pytest.mark.e2e
 
 
@@ -26,8 +23,6 @@ def server_url(request: pytest.FixtureRequest, db: Any) -> str:
 
 @pytest.fixture
 def sdk_report(server_url: str) -> dict[str, Any]:
-    if shutil.which("node") is None or not (NODE_DIR / "node_modules" / "@base44" / "sdk").exists():
-        pytest.fail("Node.js and tests/e2e/node/node_modules are required: run the README's test command")
     demo.load()
     config = {
         "appId": "sparkacademy",
@@ -36,16 +31,7 @@ def sdk_report(server_url: str) -> dict[str, Any]:
         "adminEmail": "admin@sparkacademy.test",
         "adminPassword": demo.demo_password(),
     }
-    done = subprocess.run(
-        ["node", str(NODE_DIR / "sdk_flow.mjs"), server_url, json.dumps(config)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    report: dict[str, Any] = json.loads(done.stdout)
-    return report
+    return run_flow(NODE_DIR / "sdk_flow.mjs", server_url, json.dumps(config))
 
 
 def test_sdk_auth_flow(sdk_report: dict[str, Any]) -> None:

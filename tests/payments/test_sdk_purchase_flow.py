@@ -4,24 +4,20 @@ localstripe also delivering the signed checkout.session.completed webhook meanwh
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from entities.enrollment import enrollment_id
+from tests.e2e.sdk import SDK, run_flow
 from tests.payments.conftest import docs, wait_for
 
-SDK = Path(__file__).resolve().parents[1] / "e2e" / "node" / "node_modules" / "@base44" / "sdk" / "dist" / "index.js"
 pytestmark = pytest.mark.e2e
 
 
 def test_complete_course_purchase_flow_through_the_sdk(
     stripe_server, make_user, make_course, live_gateway, stripe_webhook_url
 ):
-    if shutil.which("node") is None or not SDK.exists():
-        pytest.fail("Node.js and tests/e2e/node/node_modules are required: run scripts/test.sh")
     course = make_course(title="React Hooks Mastery", price=99)
     user, _ = make_user("student")
     config = {
@@ -31,15 +27,7 @@ def test_complete_course_purchase_flow_through_the_sdk(
         "courseId": course["id"],
         "stripeUrl": stripe_server.url,
     }
-    done = subprocess.run(
-        ["node", str(Path(__file__).with_name("sdk_purchase_flow.mjs")), str(SDK), live_gateway, json.dumps(config)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+    report = run_flow(Path(__file__).with_name("sdk_purchase_flow.mjs"), str(SDK), live_gateway, json.dumps(config))
 
     assert report["checkout"]["ok"], report["checkout"]
     assert report["checkout"]["value"]["url"].startswith("https://checkout.stripe.com/")
