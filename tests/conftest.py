@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -120,9 +121,9 @@ def live_gateway(db: Any) -> Iterator[str]:
     server.shutdown()
 
 
-@pytest.fixture(scope="session")
-def api_under_functions_framework(firestore_emulator: Any) -> Iterator[str]:
-    """The `api` target served by functions-framework, as Cloud Functions runs it; yields its URL."""
+@contextlib.contextmanager
+def functions_framework(target: str) -> Iterator[str]:
+    """One target served by functions-framework, as Cloud Functions runs it; yields its URL once it answers."""
     import subprocess
     import sys
     import time
@@ -137,7 +138,7 @@ def api_under_functions_framework(firestore_emulator: Any) -> Iterator[str]:
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "functions-framework"),
-            "--target=api",
+            f"--target={target}",
             "--source=main.py",
             f"--port={port}",
             "--host=127.0.0.1",
@@ -149,14 +150,25 @@ def api_under_functions_framework(firestore_emulator: Any) -> Iterator[str]:
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/health", timeout=2).read()
-            break
-        except (urllib.error.URLError, ConnectionError):
-            assert server.poll() is None and time.monotonic() < deadline, "functions-framework did not start"
-            time.sleep(0.3)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/health", timeout=2).read()
+                break
+            except urllib.error.HTTPError:
+                break  # any answer: the server is up (a function target answers every path itself)
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None and time.monotonic() < deadline, "functions-framework did not start"
+                time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def api_under_functions_framework(firestore_emulator: Any) -> Iterator[str]:
+    """The `api` target served by functions-framework; yields its URL."""
+    with functions_framework("api") as url:
+        yield url

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import requests
 import yaml
 
 from shared import router
-from tests.conftest import bearer
+from tests.conftest import bearer, functions_framework
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("stripe", "openai", "reportlab", "qrcode", "google.cloud.storage")
@@ -103,35 +102,10 @@ def test_importing_a_target_loads_only_what_it_uses(name: str) -> None:
 
 
 def test_functions_framework_serves_one_target_alone(firestore_emulator: Any, make_user: Any) -> None:
-    from emulator.firestore_emulator import free_port
-
     _, admin = make_user("admin")
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "functions-framework"),
-            "--target=listPaidUsers",
-            "--source=main.py",
-            f"--port={port}",
-            "--host=127.0.0.1",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                resp = requests.post(url, json={"page": 1, "limit": 5}, headers=bearer(admin), timeout=5)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, "functions-framework did not start"
-                time.sleep(0.3)
+    with functions_framework("listPaidUsers") as base:
+        url = f"{base}/"
+        resp = requests.post(url, json={"page": 1, "limit": 5}, headers=bearer(admin), timeout=5)
         assert resp.status_code == 200
         assert resp.json() == {"users": [], "total": 0, "page": 1, "limit": 5, "pages": 0}
         assert resp.headers["X-RateLimit-Limit"] == "10"
@@ -141,9 +115,6 @@ def test_functions_framework_serves_one_target_alone(firestore_emulator: Any, ma
             url, data=b"{oops", headers={**bearer(admin), "Content-Type": "application/json"}, timeout=5
         )
         assert bad.status_code == 400 and bad.json()["message"] == "Malformed JSON body"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_deploy_script_prints_one_command_per_function_with_secret_references() -> None:
