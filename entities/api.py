@@ -107,6 +107,7 @@ def list_records(name: str, caller: Caller, args: Mapping[str, str]) -> list[dic
         fields=_fields(args),
         scope=etype.policy.read_scope(caller),
         view=_view(etype, caller),
+        ad_hoc=True,
     )
 
 
@@ -126,6 +127,7 @@ def page_records(name: str, caller: Caller, args: Mapping[str, str]) -> dict[str
         fields=_fields(args),
         scope=scope,
         view=_view(etype, caller),
+        ad_hoc=True,
     )
 
 
@@ -136,7 +138,13 @@ def _distinct(etype: EntityType, caller: Caller, q: Any, field: str, scope: dict
     _refuse_hidden(etype, caller, q)
     hidden = _root(field) in etype.policy.hidden_fields(caller)
     rows = store.query(
-        etype.name, q, sort=None if hidden else field, limit=store.MAX_LIMIT, scope=scope, view=_view(etype, caller)
+        etype.name,
+        q,
+        sort=None if hidden else field,
+        limit=store.MAX_LIMIT,
+        scope=scope,
+        view=_view(etype, caller),
+        ad_hoc=True,
     )
     if hidden:
         # Ordered by what the caller sees, so the order tells nothing of what is trimmed.
@@ -152,7 +160,7 @@ def count_records(name: str, caller: Caller, args: Mapping[str, str]) -> dict[st
     etype = _entity(name, caller)
     q = _q(args)
     _refuse_hidden(etype, caller, q)
-    return {"count": store.count(etype.name, q, scope=etype.policy.read_scope(caller))}
+    return {"count": store.count(etype.name, q, scope=etype.policy.read_scope(caller), ad_hoc=True)}
 
 
 def _in_scope(record: dict[str, Any], scope: dict[str, Any] | None) -> bool:
@@ -304,7 +312,7 @@ def delete_many(name: str, caller: Caller, query: Any) -> dict[str, Any]:
     etype = _entity(name, caller)
     if not caller.is_admin:
         raise ForbiddenError("Only administrators delete by query")
-    deleted = store.delete_matching(etype.name, query, scope=etype.policy.read_scope(caller))
+    deleted = store.delete_matching(etype.name, query, scope=etype.policy.read_scope(caller), ad_hoc=True)
     return {"success": True, "deleted": deleted}
 
 

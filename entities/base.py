@@ -88,3 +88,7 @@ class EntityType:
     protected_fields: frozenset[str] = frozenset()
     # Derives the id from the record's natural key, making creation exactly-once.
     natural_id: Callable[[dict[str, Any]], str] | None = None
+    # Fields filtered together, then the sort field (or a tuple: the sort field and range
+    # fields): each group is a composite index. entities.indexes adds every `*_id`/`*_email`
+    # field with `created_date` and writes firestore.indexes.json.
+    indexes: tuple[tuple[str | tuple[str, ...], ...], ...] = ()

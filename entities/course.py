@@ -155,4 +155,16 @@ class CoursePolicy(Policy):
         return frozenset() if caller.is_admin else access.CONTENT_FIELDS
 
 
-ENTITY = EntityType(name="Course", model=Course, id_prefix="crs", policy=CoursePolicy())
+ENTITY = EntityType(
+    name="Course",
+    model=Course,
+    id_prefix="crs",
+    policy=CoursePolicy(),
+    # The catalogue: published courses by date, price or title; by category or level.
+    indexes=(
+        ("is_published", "price"),
+        ("is_published", "title"),
+        ("category", "created_date"),
+        ("level", "title"),
+    ),
+)

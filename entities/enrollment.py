@@ -86,4 +86,10 @@ ENTITY = EntityType(
     id_prefix="enr",
     policy=EnrollmentPolicy(),
     natural_id=lambda data: enrollment_id(str(data["course_id"]), str(data["student_email"])),
+    # A course's or a status's enrollments by date or progress; recent ones above a progress.
+    indexes=(
+        ("course_id", "progress_percent"),
+        ("status", "progress_percent"),
+        (("created_date", "progress_percent"),),
+    ),
 )

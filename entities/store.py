@@ -11,15 +11,31 @@ import base64
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import ValidationError
 
+from entities import indexes
 from entities.base import BUILTIN_FIELDS, EntityType, check_id
-from entities.query import Logic, Sort, matches, parse, parse_sort, pushdown, sort_key
+from entities.query import (
+    MISSING,
+    Clause,
+    Filter,
+    Logic,
+    Plan,
+    Sort,
+    compile_plan,
+    lookup,
+    matches,
+    parse,
+    parse_sort,
+    sort_key,
+)
 from shared.errors import AppError, ConflictError, InvalidInputError, NotFoundError
 from shared.firestore import LOCK_WAIT_SECONDS, client, existing_data, io, new_id, now_iso, run_transaction
 from shared.http import load_json
+from shared.models import ID_PATTERN
 
 if TYPE_CHECKING:
     from google.cloud.firestore import CollectionReference, Query
@@ -28,10 +44,8 @@ if TYPE_CHECKING:
 DEFAULT_LIMIT = 5000
 MAX_LIMIT = 5000
 MAX_BULK = 500  # one Firestore batch
-MAX_SCAN = 20000  # documents a query may read to answer a filter Firestore cannot
+MAX_SCAN = 20000  # records a query may read to evaluate what Firestore cannot (or sort in memory)
 MAX_SKIP = 2**31 - 1  # Firestore's query offset is a 32-bit integer
-# Fields every record has, so Firestore can order by them without losing documents.
-ORDERABLE = frozenset({"created_date", "updated_date", "id"})
 
 # Complete records in, the records as one caller may see them out (see `Policy.visible`).
 View = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
@@ -259,6 +273,15 @@ def delete(name: str, entity_id: str) -> None:
 
 
 # --- queries ---------------------------------------------------------------------
+#
+# `entities.query` compiles each read once into a plan; the functions below run it.
+# Everything Firestore can answer runs there (and, ordered natively, reads only the page
+# asked for); a residual it cannot express reads at most MAX_SCAN records.
+
+
+class UndeclaredIndexError(RuntimeError):
+    """A query of the product's own code needs a composite index no entity declares
+    (production Firestore would refuse it; the emulator does not check)."""
 
 
 def combine(query: Any, scope: dict[str, Any] | None) -> Logic:
@@ -269,14 +292,41 @@ def combine(query: Any, scope: dict[str, Any] | None) -> Logic:
     return Logic("$and", (*tree.children, *parse(scope).children))
 
 
-def _base_query(name: str, tree: Logic) -> tuple[Query, bool]:
-    from google.cloud.firestore import FieldFilter
+def plan(name: str, tree: Logic, sort: Sort, *, ad_hoc: bool = False, ordered: bool = True) -> Plan:
+    """The plan for `tree`, checked against the declared indexes.
 
-    filters, exact = pushdown(tree)
-    q: Any = collection(name)
-    for field, op, value in filters:
-        q = q.where(filter=FieldFilter(field, op, value))
-    return q, exact
+    A combination no declared index serves is, for the product's code, an error (its test
+    fails, not production); for a client's ad hoc query it runs on what the declared
+    indexes serve: sorted in memory, or with only its equalities native.
+    """
+    etype = entity_type(name)
+    compiled = compile_plan(tree, sort, indexes.schema(etype.name))
+    declared = indexes.declared(etype.name)
+    missing = [need for need in compiled.needs(ordered) if not need.served_by(declared)]
+    if not missing:
+        return compiled
+    if not ad_hoc:
+        raise UndeclaredIndexError(
+            f"A {name} query needs a composite index that is not declared: "
+            + "; ".join(", ".join(f"{f.field} {f.mode}" for f in need.index) for need in missing)
+        )
+    in_memory = Plan(compiled.clauses, compiled.residual, sort, ())
+    if all(need.served_by(declared) for need in in_memory.needs(ordered)):
+        return in_memory
+    return compile_plan(tree, sort, indexes.schema(etype.name), equality_only=True)
+
+
+def _firestore_filter(clause: Clause) -> Any:
+    from google.cloud.firestore import And, FieldFilter, Or
+
+    if isinstance(clause, Filter):
+        return FieldFilter(clause.field, clause.op, clause.value)
+    return Or(
+        [
+            _firestore_filter(branch[0]) if len(branch) == 1 else And([_firestore_filter(f) for f in branch])
+            for branch in clause.branches
+        ]
+    )
 
 
 def _direction(sort: Sort) -> str:
@@ -285,38 +335,85 @@ def _direction(sort: Sort) -> str:
     return FsQuery.DESCENDING if sort.descending else FsQuery.ASCENDING
 
 
-def _scan(q: Any) -> Iterator[dict[str, Any]]:
-    for count, snapshot in enumerate(q.stream(**io()), start=1):
-        if count > MAX_SCAN:
-            raise InvalidInputError(
-                f"Query too broad: it would read more than {MAX_SCAN} records; add an equality filter"
-            )
-        yield snapshot.to_dict()
+def _native(name: str, compiled: Plan, *, ordered: bool = True) -> Query:
+    """The Firestore query of a plan: its filters, and its order then the id when native."""
+    q: Any = collection(name)
+    for clause in compiled.clauses:
+        q = q.where(filter=_firestore_filter(clause))
+    if ordered and compiled.native_sort:
+        direction = _direction(compiled.sort)
+        for field in compiled.order:
+            q = q.order_by(field, direction=direction)
+        q = q.order_by("__name__", direction=direction)
+    return cast("Query", q)
 
 
-def _ordered(name: str, tree: Logic, sort: Sort, after: list[Any] | None) -> Iterator[dict[str, Any]]:
-    """Every matching record, in sort order, strictly after the cursor key if given."""
-    q, _ = _base_query(name, tree)
+def _too_broad() -> InvalidInputError:
+    return InvalidInputError(
+        f"Query too broad: the part Firestore cannot answer ($regex, $not, ...) would be checked on "
+        f"more than {MAX_SCAN} records; add a filter Firestore answers (equality, range, $in)",
+        details={"max_scan": MAX_SCAN},
+    )
 
-    def is_after(doc: dict[str, Any]) -> bool:
-        if after is None:
-            return True
-        key = list(sort_key(doc, sort.field))
-        return key < after if sort.descending else key > after
 
-    if sort.field in ORDERABLE:
-        q = q.order_by(sort.field, direction=_direction(sort))
+def _bounded_scan(q: Any) -> Iterator[dict[str, Any]]:
+    """The records of a native query, refusing to read more than MAX_SCAN of them."""
+    for read, snapshot in enumerate(q.limit(MAX_SCAN + 1).stream(**io()), start=1):
+        if read > MAX_SCAN:
+            raise _too_broad()
+        yield existing_data(snapshot)
+
+
+@dataclass(frozen=True)
+class _After:
+    """Where a keyset page starts: the last record's sort value, order values and id."""
+
+    sort_value: list[Any]  # [] when the record lacks the sort field
+    order: list[list[Any]]  # [[field, value], ...] of the native order it was read in
+    id: str
+
+
+def _selected(q: Any, compiled: Plan, fields: list[str] | None, view: View | None) -> Any:
+    """Only the fields answered (and those the order needs) come back from Firestore, when
+    the plan is exact and no policy view needs the complete records."""
+    if not fields or view is not None or not compiled.exact:
+        return q
+    return q.select(sorted({*fields, "id", compiled.sort.field, *compiled.order}))
+
+
+def _walk(
+    name: str, compiled: Plan, after: _After | None, want: int, select: Callable[[Any], Any] = lambda q: q
+) -> tuple[list[dict[str, Any]], bool]:
+    """Up to `want` matching records in the plan's order after `after`; and whether more follow."""
+    if compiled.empty:
+        return [], False
+    q: Any = select(_native(name, compiled))
+    if compiled.native_sort:
         if after is not None:
-            from google.cloud.firestore import FieldFilter
-
-            q = q.where(filter=FieldFilter(sort.field, "<=" if sort.descending else ">=", after[1]))
-        for doc in _scan(q):
-            if matches(doc, tree) and is_after(doc):
-                yield doc
-        return
-    docs = [doc for doc in _scan(q) if matches(doc, tree)]
-    docs.sort(key=lambda d: sort_key(d, sort.field), reverse=sort.descending)
-    yield from (doc for doc in docs if is_after(doc))
+            if [field for field, _ in after.order] != list(compiled.order):
+                raise InvalidInputError("The cursor belongs to a different query, sort or field list")
+            q = q.start_after([*(value for _, value in after.order), after.id])
+        if compiled.exact:
+            docs = [existing_data(s) for s in q.limit(want + 1).stream(**io())]
+            return docs[:want], len(docs) > want
+        found: list[dict[str, Any]] = []
+        for doc in _bounded_scan(q):
+            if compiled.residual is None or matches(doc, compiled.residual):
+                found.append(doc)
+                if len(found) > want:
+                    break
+        return found[:want], len(found) > want
+    # Sorted in memory: every match is read (at most MAX_SCAN), then ordered here.
+    field = compiled.sort.field
+    docs = [d for d in _bounded_scan(q) if compiled.residual is None or matches(d, compiled.residual)]
+    docs.sort(key=lambda d: sort_key(d, field), reverse=compiled.sort.descending)
+    if after is not None:
+        value = after.sort_value[0] if after.sort_value else None
+        mark = sort_key({field: value, "id": after.id} if after.sort_value else {"id": after.id}, field)
+        docs = [
+            d for d in docs if (sort_key(d, field) < mark if compiled.sort.descending else sort_key(d, field) > mark)
+        ]
+    return docs[:want], len(docs) > want
 
 
 def _bounded(limit: Any, default: int = DEFAULT_LIMIT) -> int:
@@ -359,23 +456,24 @@ def query(
     fields: list[str] | None = None,
     scope: dict[str, Any] | None = None,
     view: View | None = None,
+    ad_hoc: bool = False,
 ) -> list[dict[str, Any]]:
-    """Records matching `q` (and `scope`), sorted, skipped and limited, seen through `view`."""
+    """Records matching `q` (and `scope`), sorted, skipped and limited, seen through `view`.
+
+    `ad_hoc`: a client's query (any combination of fields; see `plan`).
+    """
     tree = combine(q, scope)
-    order = parse_sort(sort)
     count, offset = _bounded(limit), _skip(skip)
-    base, exact = _base_query(name, tree)
-    if exact and order.field in ORDERABLE:
-        fast = base.order_by(order.field, direction=_direction(order)).offset(offset).limit(count)
-        out = [existing_data(s) for s in fast.stream(**io())]
+    compiled = plan(name, tree, parse_sort(sort), ad_hoc=ad_hoc)
+    if compiled.empty:
+        return []
+    if compiled.exact and compiled.native_sort:
+        native = _selected(_native(name, compiled), compiled, fields, view).offset(offset).limit(count)
+        out = [existing_data(s) for s in native.stream(**io())]
     else:
-        out = []
-        for index, doc in enumerate(_ordered(name, tree, order, None)):
-            if index < offset:
-                continue
-            out.append(doc)
-            if len(out) >= count:
-                break
+        if offset > MAX_SCAN:
+            raise _too_broad()
+        out = _walk(name, compiled, None, offset + count)[0][offset:]
     return _shown(out, fields, view)
 
 
@@ -399,88 +497,132 @@ def page(
     fields: list[str] | None = None,
     scope: dict[str, Any] | None = None,
     view: View | None = None,
+    ad_hoc: bool = False,
 ) -> dict[str, Any]:
     """One cursor page: `{items, next_cursor, has_more}`; stable under inserts (keyset).
 
+    Firestore is asked for `limit + 1` records after the cursor's key (ties broken by id).
     The cursor carries its sort and field list, so the next page may omit them (the
     SDK sends only the query, limit and cursor); stating different ones is a 400.
     """
     tree = combine(q, scope)
     count = _bounded(limit, default=100)
-    after: list[Any] | None = None
+    after: _After | None = None
     if cursor:
         after, order, fields = _decode_cursor(cursor, _fingerprint(q), sort, fields)
     else:
         order = parse_sort(sort)
-    items: list[dict[str, Any]] = []
-    has_more = False
-    last: dict[str, Any] | None = None
-    for doc in _ordered(name, tree, order, after):
-        if len(items) == count:
-            has_more = True
-            break
-        items.append(doc)
-        last = doc
-    next_cursor = (
-        _encode_cursor(list(sort_key(last, order.field)), _fingerprint(q), order, fields) if has_more and last else None
-    )
+    compiled = plan(name, tree, order, ad_hoc=ad_hoc)
+    items, has_more = _walk(name, compiled, after, count, lambda q: _selected(q, compiled, fields, view))
+    next_cursor = _encode_cursor(items[-1], _fingerprint(q), compiled, fields) if has_more and items else None
     return {"items": _shown(items, fields, view), "next_cursor": next_cursor, "has_more": has_more}
 
 
-def _encode_cursor(key: list[Any], fingerprint: str, order: Sort, fields: list[str] | None) -> str:
-    state = {"k": key, "f": fingerprint, "s": order.text, "fl": fields or None}
+def _encode_cursor(last: dict[str, Any], fingerprint: str, compiled: Plan, fields: list[str] | None) -> str:
+    value = lookup(last, compiled.sort.field)
+    state = {
+        "v": [] if value is MISSING else [value],
+        "o": [[f, lookup(last, f)] for f in compiled.order],
+        "id": last["id"],
+        "f": fingerprint,
+        "s": compiled.sort.text,
+        "fl": fields or None,
+    }
     raw = json.dumps(state, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def _decode_cursor(
     cursor: str, fingerprint: str, sort: Any, fields: list[str] | None
-) -> tuple[list[Any], Sort, list[str] | None]:
-    """The cursor's key, sort and fields; a sort, field list or query other than its own is a 400."""
+) -> tuple[_After, Sort, list[str] | None]:
+    """The cursor's position, sort and fields; a sort, field list or query other than its own is a 400."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = load_json(base64.urlsafe_b64decode(padded.encode()).decode("utf-8"), "cursor")
-        key, seen, own_sort, own_fields = data["k"], data["f"], parse_sort(data["s"]), data["fl"]
-        if not _is_sort_key(key):
+        seen, own_sort, own_fields = data["f"], parse_sort(data["s"]), data["fl"]
+        after = _After(data["v"], data["o"], data["id"])
+        if not _is_position(after):
             raise ValueError
         if own_fields is not None and not (
             isinstance(own_fields, list) and all(isinstance(f, str) for f in own_fields)
         ):
             raise ValueError
-    except (ValueError, KeyError, TypeError, InvalidInputError):
+    except (ValueError, KeyError, TypeError, AttributeError, InvalidInputError):
         raise InvalidInputError("Invalid cursor") from None
     stated_sort = parse_sort(sort) if sort not in (None, "") else own_sort
     if seen != fingerprint or stated_sort != own_sort or (fields and fields != own_fields):
         raise InvalidInputError("The cursor belongs to a different query, sort or field list")
-    return key, own_sort, own_fields
+    return after, own_sort, own_fields
 
 
-def _is_sort_key(key: Any) -> bool:
-    """Shaped like `sort_key`'s result, so comparing it with a record's key cannot fail."""
-    if not (isinstance(key, list) and len(key) == 3 and type(key[0]) is int and isinstance(key[2], str)):
-        return False
-    rank, value = key[0], key[1]
-    kinds = {0: (int,), 1: (bool,), 2: (int, float), 3: (str,), 4: (str,), 5: (str,)}.get(rank)
-    return kinds is not None and type(value) in kinds
+def _is_position(after: _After) -> bool:
+    """Shaped as `_encode_cursor` writes it, with values Firestore accepts as a cursor."""
+    values = [*after.sort_value, *(pair[1] for pair in after.order if isinstance(pair, list) and len(pair) == 2)]
+    return (
+        isinstance(after.sort_value, list)
+        and len(after.sort_value) <= 1
+        and isinstance(after.order, list)
+        and len(values) == len(after.sort_value) + len(after.order)
+        and all(isinstance(pair[0], str) for pair in after.order)
+        and isinstance(after.id, str)
+        and bool(ID_PATTERN.match(after.id))
+        and not _arrays_in_arrays(values)
+    )
 
 
-def count(name: str, q: Any = None, *, scope: dict[str, Any] | None = None) -> int:
+def count(name: str, q: Any = None, *, scope: dict[str, Any] | None = None, ad_hoc: bool = False) -> int:
+    """How many records match: Firestore's count() aggregation when Firestore answers the
+    whole query, else a bounded read of only the fields the residual needs."""
     tree = combine(q, scope)
-    base, exact = _base_query(name, tree)
-    if exact:
+    compiled = plan(name, tree, parse_sort(None), ad_hoc=ad_hoc, ordered=False)
+    if compiled.empty:
+        return 0
+    base: Any = _native(name, compiled, ordered=False)
+    if compiled.exact:
         # get() is annotated as one flat list; it answers one list of aggregations per response.
         result = cast("list[list[AggregationResult]]", base.count().get(**io()))
         return int(result[0][0].value)
-    return sum(1 for doc in _scan(base) if matches(doc, tree))
+    needed = sorted({f.partition(".")[0] for f in compiled.residual_fields()})
+    return sum(1 for doc in _bounded_scan(base.select(needed)) if compiled.residual and matches(doc, compiled.residual))
 
 
-def delete_matching(name: str, q: Any, *, scope: dict[str, Any] | None = None) -> int:
+def totals(
+    name: str,
+    q: Any = None,
+    *,
+    sums: tuple[str, ...] = (),
+    averages: tuple[str, ...] = (),
+    scope: dict[str, Any] | None = None,
+) -> dict[str, float | int | None]:
+    """`count`, `sum_<field>` and `avg_<field>` of the matching records, by one Firestore
+    aggregation query (never a read of the records). Firestore answers the whole query or
+    this is a 400; averages over no record are None."""
+    from google.cloud.firestore_v1.aggregation import AggregationQuery
+
+    compiled = plan(name, combine(q, scope), parse_sort(None), ordered=False)
+    if not compiled.exact:
+        raise InvalidInputError("Totals need a query Firestore answers whole (no $regex, $not, ...)")
+    if compiled.empty:
+        return {"count": 0, **{f"sum_{f}": 0 for f in sums}, **{f"avg_{f}": None for f in averages}}
+    aggregation = AggregationQuery(_native(name, compiled, ordered=False))
+    aggregation.count(alias="count")
+    for field in sums:
+        aggregation.sum(field, alias=f"sum_{field}")
+    for field in averages:
+        aggregation.avg(field, alias=f"avg_{field}")
+    rows = cast("list[list[AggregationResult]]", aggregation.get(**io()))
+    return {result.alias: result.value for result in rows[0]}
+
+
+def delete_matching(name: str, q: Any, *, scope: dict[str, Any] | None = None, ad_hoc: bool = False) -> int:
     """Delete what a query matches, in batches; returns how many went."""
     if not q:
         raise InvalidInputError("deleteMany needs a non-empty query")
-    tree = combine(q, scope)
-    base, _ = _base_query(name, tree)
-    ids = [doc["id"] for doc in _scan(base) if matches(doc, tree)]
+    compiled = plan(name, combine(q, scope), parse_sort(None), ad_hoc=ad_hoc, ordered=False)
+    if compiled.empty:
+        return 0
+    base: Any = _native(name, compiled, ordered=False)
+    ids = [doc["id"] for doc in _bounded_scan(base) if compiled.residual is None or matches(doc, compiled.residual)]
     db = client()
     for start in range(0, len(ids), MAX_BULK):
         batch = db.batch()

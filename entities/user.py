@@ -93,4 +93,10 @@ class UserPolicy(Policy):
         raise ForbiddenError("Create users with auth/register or provisionUsers")
 
 
-ENTITY = EntityType(name="User", model=User, id_prefix="usr", policy=UserPolicy())
+ENTITY = EntityType(
+    name="User",
+    model=User,
+    id_prefix="usr",
+    policy=UserPolicy(),
+    indexes=(("id", "created_date"),),  # an organization admin's listing: their people, or themselves
+)

@@ -1,17 +1,20 @@
 """deploy.yaml from the router's declarations, and the `gcloud` commands that deploy it.
 
-    python scripts/deploy.py            # print one deploy command per target (dry run)
+    python scripts/deploy.py            # print one deploy command per index and target (dry run)
     python scripts/deploy.py --execute  # run them
-    python scripts/deploy.py --write    # regenerate deploy.yaml (a test keeps it current)
+    python scripts/deploy.py --write    # regenerate deploy.yaml and firestore.indexes.json (tests keep them current)
 
 Targets: `api` (every route of the Base44 API, one gen2 function) and each
 documented function on its own. Secrets are bound from Secret Manager
-(`NAME=NAME:latest`), never passed as values.
+(`NAME=NAME:latest`), never passed as values. The Firestore composite indexes
+(`firestore.indexes.json`, generated from the entity declarations) are created
+first, so no query of a new release meets a missing index.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import subprocess
@@ -23,6 +26,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "deploy.yaml"
+INDEXES = ROOT / "firestore.indexes.json"
 HEADER = "# Generated from the router's declarations by `python scripts/deploy.py --write`; do not edit.\n"
 DEFAULTS = {"runtime": "python311", "region": "us-central1", "source": ".", "trigger": "http"}
 PLAIN_ENV = {
@@ -73,6 +77,46 @@ def render() -> str:
     return HEADER + yaml.safe_dump(manifest(), sort_keys=False, default_flow_style=False)
 
 
+def render_indexes() -> str:
+    sys.path.insert(0, str(ROOT))
+    from entities import indexes
+
+    return json.dumps(indexes.document(), indent=2) + "\n"
+
+
+def index_commands(project: str | None) -> list[list[str]]:
+    """One `gcloud firestore indexes composite create` per declared index."""
+    commands = []
+    for index in json.loads(INDEXES.read_text())["indexes"]:
+        cmd = [
+            "gcloud",
+            "firestore",
+            "indexes",
+            "composite",
+            "create",
+            f"--collection-group={index['collectionGroup']}",
+            f"--query-scope={index['queryScope'].lower()}",
+            "--async",
+        ]
+        for field in index["fields"]:
+            if "arrayConfig" in field:
+                cmd.append(f"--field-config=field-path={field['fieldPath']},array-config=contains")
+            else:
+                cmd.append(f"--field-config=field-path={field['fieldPath']},order={field['order'].lower()}")
+        if project:
+            cmd.append(f"--project={project}")
+        commands.append(cmd)
+    return commands
+
+
+def create_index(cmd: list[str]) -> None:
+    """Run one index creation; an index already there is what was wanted."""
+    done = subprocess.run(cmd, check=False, capture_output=True, text=True)
+    if done.returncode != 0 and "ALREADY_EXISTS" not in done.stderr:
+        sys.stderr.write(done.stderr)
+        raise subprocess.CalledProcessError(done.returncode, cmd)
+
+
 def command(target: dict[str, Any], project: str | None) -> list[str]:
     fn = {**DEFAULTS, **target}
     cmd = [
@@ -110,7 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("SPARK_ENV", "production")
     if args.write:
         MANIFEST.write_text(render())
+        INDEXES.write_text(render_indexes())
         return 0
+    if not args.only:
+        for cmd in index_commands(args.project):
+            print(shlex.join(cmd))
+            if args.execute:
+                create_index(cmd)
     targets = yaml.safe_load(MANIFEST.read_text())["targets"]
     for target in targets:
         if args.only and target["name"] not in args.only:

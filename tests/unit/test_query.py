@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from entities.query import matches, parse, parse_sort, pushdown, sort_key
+from entities.query import AnyOf, FieldKind, Filter, compile_plan, matches, parse, parse_sort, sort_key
 from shared.errors import UnsupportedQueryError
 
 DOC: dict[str, Any] = {
@@ -75,13 +75,80 @@ def test_unsupported_queries_are_refused_by_name(query: Any, message: str) -> No
     assert caught.value.status == 400
 
 
-def test_pushdown_keeps_exact_filters_and_reports_residue() -> None:
-    assert pushdown(parse({"status": "active", "course_id": ["a", "b"]})) == (
-        [("status", "==", "active"), ("course_id", "in", ["a", "b"])],
-        True,
+SCHEMA = {
+    "status": FieldKind(nullable=False, array=False, scalar=True),
+    "course_id": FieldKind(nullable=False, array=False, scalar=True),
+    "price": FieldKind(nullable=False, array=False, scalar=True),
+    "level": FieldKind(nullable=True, array=False, scalar=True),
+    "tags": FieldKind(nullable=False, array=True, scalar=False),
+    "created_date": FieldKind(nullable=False, array=False, scalar=True),
+}
+
+
+def test_plan_runs_every_operator_firestore_answers_natively() -> None:
+    # GIVEN a query using equality, $in, ranges on two fields, $ne, membership and root $or
+    tree = parse(
+        {
+            "status": "active",
+            "course_id": ["a", "b"],
+            "price": {"$gt": 1, "$lte": 9},
+            "created_date": {"$gte": "2026"},
+            "level": {"$ne": "advanced"},
+            "tags": "python",
+            "$or": [{"status": "active"}, {"price": 3}],
+        }
     )
-    filters, exact = pushdown(parse({"status": "active", "price": {"$gt": 1}, "level": None}))
-    assert (filters, exact) == ([("status", "==", "active")], False)
+    # WHEN it is compiled, sorted on a non-id field
+    plan = compile_plan(tree, parse_sort("-price"), SCHEMA)
+    # THEN Firestore answers all of it, ordered by the sort then the other range fields
+    assert plan.exact and plan.residual is None
+    assert plan.clauses == (
+        Filter("status", "==", "active"),
+        Filter("course_id", "in", ["a", "b"]),
+        Filter("price", ">", 1),
+        Filter("price", "<=", 9),
+        Filter("created_date", ">=", "2026"),
+        AnyOf(((Filter("level", "!=", "advanced"),), (Filter("level", "==", None),))),
+        Filter("tags", "array_contains", "python"),
+        AnyOf(((Filter("status", "==", "active"),), (Filter("price", "==", 3),))),
+    )
+    assert plan.order == ("price", "created_date", "level")
+
+
+def test_plan_leaves_only_what_firestore_cannot_express_to_memory() -> None:
+    tree = parse(
+        {
+            "status": "active",
+            "level": {"$regex": "^adv"},
+            "price": {"$not": {"$gt": 3}},
+            "course_id": {"$exists": False},
+            "undeclared.path": {"$ne": 1},
+        }
+    )
+    plan = compile_plan(tree, parse_sort("price"), SCHEMA)
+    assert plan.clauses == (Filter("status", "==", "active"),)
+    assert plan.residual is not None
+    assert [c.op for c in plan.residual.children] == ["$regex", "$not", "$exists", "$ne"]
+    assert plan.order == ("price",)
+
+
+def test_plan_keeps_firestore_limits_one_not_equal_and_thirty_disjuncts() -> None:
+    plan = compile_plan(parse({"status": {"$ne": "a"}, "price": {"$ne": 2}}), parse_sort(None), SCHEMA)
+    assert plan.clauses == (Filter("status", "!=", "a"),) and plan.residual is not None
+    many = compile_plan(parse({"course_id": [str(i) for i in range(31)]}), parse_sort(None), SCHEMA)
+    assert many.clauses == () and many.residual is not None
+    assert compile_plan(parse({"course_id": {"$in": []}}), parse_sort(None), SCHEMA).empty
+
+
+def test_plan_sorts_in_memory_only_on_fields_records_may_lack() -> None:
+    assert compile_plan(parse({}), parse_sort("undeclared"), SCHEMA).order == ()
+    assert compile_plan(parse({"status": "a"}), parse_sort("status"), SCHEMA).sort_is_constant
+
+
+def test_equality_on_an_array_is_membership() -> None:
+    assert matches({"tags": ["a", "b"]}, parse({"tags": "b"}))
+    assert not matches({"tags": ["a", "b"]}, parse({"tags": "c"}))
+    assert matches({"tags": ["a", "b"]}, parse({"tags": {"$in": ["c", "a"]}}))
 
 
 def test_sort_orders_kinds_then_values_then_ids() -> None:
