@@ -27,3 +27,7 @@ class ListPaidUsersResponse(ResponseModel):
     page: int = Field(ge=1)
     limit: int = Field(ge=1, le=100)
     pages: int = Field(ge=0)
+    next_cursor: str | None = Field(
+        description="Send as `cursor` for the next page; null on the last or an offset page"
+    )
+    has_more: bool
