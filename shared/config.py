@@ -61,6 +61,7 @@ ZOOM_CLIENT_SECRET = "ZOOM_CLIENT_SECRET"
 ZOOM_API_BASE = "ZOOM_API_BASE"
 ZOOM_OAUTH_URL = "ZOOM_OAUTH_URL"
 ZOOM_WEBHOOK_SECRET = "ZOOM_WEBHOOK_SECRET"  # the app's secret token
+SYNC_TIME_BUDGET_SECONDS = "SYNC_TIME_BUDGET_SECONDS"  # a Stripe sync run checkpoints and stops after this
 
 _MIN_SECRET_BYTES = 32
 
@@ -176,6 +177,12 @@ def login_lockout_window_seconds() -> int:
 
 def login_lockout_seconds() -> int:
     return int(get(LOGIN_LOCKOUT_SECONDS, 15 * 60, int) or 0)
+
+
+def sync_time_budget_seconds() -> float:
+    """How long one Stripe sync run walks before it saves its place for the next run
+    (well inside the functions' 540 s limit)."""
+    return float(get(SYNC_TIME_BUDGET_SECONDS, 420.0, float) or 0.0)
 
 
 def revocation_refresh_seconds() -> float:

@@ -346,35 +346,70 @@ def apply_subscription(
             return SubscriptionResult(duplicate_event=True)
         snap = ref.get(transaction=tx, timeout=LOCK_WAIT_SECONDS)
         current = snap.to_dict() if snap.exists else None
-        result = SubscriptionResult(record=current)
-        outcome = "processed"
-        if current is not None and int(current.get("stripe_state_at") or 0) > as_of:
-            result.stale, outcome = True, "stale"
-        elif current is None:
-            changes = state.changes()
-            if not create or not all(changes.get(k) for k in ("user_email", "plan", "status")):
-                result.unattributed, outcome = True, "ignored"
-            else:
-                doc = store.record(
-                    "Subscription",
-                    {**changes, "stripe_state_at": as_of},
-                    created_by=str(changes["user_email"]),
-                    id=state.stripe_subscription_id,
-                )
-                tx.create(ref, doc)
-                result.record, result.created, result.changed = doc, True, True
-        else:
-            changes = state.changes()
-            differs = any(current.get(k) != changes[k] for k in _COMPARED if k in changes)
-            if differs or (touch_when_unchanged and as_of > int(current.get("stripe_state_at") or 0)):
-                doc = store.merged("Subscription", current, {**changes, "stripe_state_at": as_of})
-                tx.set(ref, doc)
-                result.record, result.changed = doc, differs
+        result, outcome = _move_subscription(
+            tx, ref, current, state, as_of=as_of, create=create, touch_when_unchanged=touch_when_unchanged
+        )
         _event_done(tx, event, outcome, state.stripe_subscription_id)
         return result
 
     outcome: SubscriptionResult = run_transaction(run, settled=_duplicate_check(event, SubscriptionResult))
     return outcome
+
+
+def apply_subscriptions(states: list[tuple[SubscriptionState, int]]) -> list[SubscriptionResult]:
+    """`apply_subscription` for many (a sync's page) in one transaction: one read of all the
+    records, one commit of those that change (an unchanged one is not written)."""
+    refs = [store.collection("Subscription").document(state.stripe_subscription_id) for state, _ in states]
+
+    def run(tx: Any) -> list[SubscriptionResult]:
+        current = {s.id: s.to_dict() for s in tx.get_all(refs, timeout=LOCK_WAIT_SECONDS) if s.exists}
+        return [
+            _move_subscription(
+                tx, ref, current.get(ref.id), state, as_of=as_of, create=True, touch_when_unchanged=False
+            )[0]
+            for ref, (state, as_of) in zip(refs, states, strict=True)
+        ]
+
+    results: list[SubscriptionResult] = run_transaction(run)
+    return results
+
+
+def _move_subscription(
+    tx: Any,
+    ref: Any,
+    current: dict[str, Any] | None,
+    state: SubscriptionState,
+    *,
+    as_of: int,
+    create: bool,
+    touch_when_unchanged: bool,
+) -> tuple[SubscriptionResult, str]:
+    """Write (in `tx`) the record `state` makes of `current`, if any; the result and its outcome."""
+    result = SubscriptionResult(record=current)
+    outcome = "processed"
+    if current is not None and int(current.get("stripe_state_at") or 0) > as_of:
+        result.stale, outcome = True, "stale"
+    elif current is None:
+        changes = state.changes()
+        if not create or not all(changes.get(k) for k in ("user_email", "plan", "status")):
+            result.unattributed, outcome = True, "ignored"
+        else:
+            doc = store.record(
+                "Subscription",
+                {**changes, "stripe_state_at": as_of},
+                created_by=str(changes["user_email"]),
+                id=state.stripe_subscription_id,
+            )
+            tx.create(ref, doc)
+            result.record, result.created, result.changed = doc, True, True
+    else:
+        changes = state.changes()
+        differs = any(current.get(k) != changes[k] for k in _COMPARED if k in changes)
+        if differs or (touch_when_unchanged and as_of > int(current.get("stripe_state_at") or 0)):
+            doc = store.merged("Subscription", current, {**changes, "stripe_state_at": as_of})
+            tx.set(ref, doc)
+            result.record, result.changed = doc, differs
+    return result, outcome
 
 
 # --- reading Stripe objects -----------------------------------------------------------

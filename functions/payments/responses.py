@@ -102,6 +102,8 @@ class SyncCoursePurchasesResponse(ResponseModel):
     currency: str = Currency
     revenue_by_currency: dict[str, int] = Field(description="Currency -> revenue in minor units (cents)")
     new_enrollments: int = Field(ge=0)
+    complete: bool = Field(description="False: the time budget ran out; the next run continues where this one stopped")
+    resumed: bool = Field(description="This run continued a walk an earlier run left unfinished")
 
 
 class SyncStripeSubscriptionsResponse(ResponseModel):
@@ -111,3 +113,5 @@ class SyncStripeSubscriptionsResponse(ResponseModel):
     past_due: int = Field(ge=0)
     updated: int = Field(ge=0, description="Records created or changed")
     skipped: int = Field(ge=0, description="Subscriptions naming no user")
+    complete: bool = Field(description="False: the time budget ran out; the next run continues where this one stopped")
+    resumed: bool = Field(description="This run continued a walk an earlier run left unfinished")

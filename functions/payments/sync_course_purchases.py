@@ -4,15 +4,23 @@ Role: admin. Rate: payments (10/min). Walks Stripe's completed Checkout Sessions
 created between `startDate` and `endDate` (both days included, UTC) with
 auto-pagination, and records each paid course purchase and its enrollments
 through the same exactly-once transaction as verify and the webhook: a second
-run over the same range writes nothing. Writes Purchase, Enrollment.
+run over the same range writes nothing (each page's recorded purchases are read
+in one call and left alone). A run that reaches SYNC_TIME_BUDGET_SECONDS saves
+where it stopped (SyncCheckpoint, for that range) and answers `complete: false`;
+the next run over the same range goes on from there. Writes Purchase, Enrollment,
+SyncCheckpoint.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any
 
-from functions.payments.fulfilment import fulfil_payment, payment_from_session
+from entities import store
+from functions.payments import checkpoint
+from functions.payments.fulfilment import Payment, fulfil_payment, payment_from_session
 from functions.payments.models import SyncCoursePurchasesRequest
 from functions.payments.responses import SyncCoursePurchasesResponse
 from shared import config
@@ -21,8 +29,25 @@ from shared.errors import InvalidInputError
 from shared.router import Deploy, endpoint
 from shared.stripe_client import as_dict, client, stripe_call, to_major_units
 
+SYNC = "syncCoursePurchases"
 MAX_RANGE_DAYS = 366
 PAGE_SIZE = 100
+
+
+def _pages(start: int, end: int, starting_after: str | None) -> Iterator[list[dict[str, Any]]]:
+    """Stripe's completed sessions in the range, a page at a time, through auto-pagination."""
+    params: dict[str, Any] = {"created": {"gte": start, "lt": end}, "status": "complete", "limit": PAGE_SIZE}
+    if starting_after:
+        params["starting_after"] = starting_after
+    items = client().v1.checkout.sessions.list(params=params).auto_paging_iter()
+    while page := [as_dict(item) for item in islice(items, PAGE_SIZE)]:
+        yield page
+
+
+def _paid(session: dict[str, Any]) -> Payment | None:
+    if session.get("mode") != "payment" or session.get("payment_status") != "paid":
+        return None
+    return payment_from_session(session, source="sync")
 
 
 @endpoint(
@@ -46,22 +71,28 @@ def sync_course_purchases(body: SyncCoursePurchasesRequest, caller: Caller) -> d
     currency = config.currency()
     synced = new_purchases = new_enrollments = 0
     revenue: dict[str, int] = {}
+    walk = f"{start}-{end}"
+    saved = checkpoint.load(SYNC, walk)
+    budget = checkpoint.Budget()
+    complete = True
     with stripe_call("listing checkout sessions"):
-        pages = client().v1.checkout.sessions.list(
-            params={"created": {"gte": start, "lt": end}, "status": "complete", "limit": PAGE_SIZE}
-        )
-        for item in pages.auto_paging_iter():
-            session = as_dict(item)
-            if session.get("mode") != "payment" or session.get("payment_status") != "paid":
-                continue
-            payment = payment_from_session(session, source="sync")
-            if payment is None:
-                continue
-            result = fulfil_payment(payment)
-            synced += 1
-            revenue[payment.currency] = revenue.get(payment.currency, 0) + payment.amount
-            new_purchases += int(result.purchase_created)
-            new_enrollments += result.new_enrollments
+        for page in _pages(start, end, saved.get("starting_after")):
+            payments = [p for p in (_paid(session) for session in page) if p is not None]
+            recorded = store.find_all("Purchase", [p.purchase_id for p in payments])
+            for payment in payments:
+                synced += 1
+                revenue[payment.currency] = revenue.get(payment.currency, 0) + payment.amount
+                if recorded.get(payment.purchase_id, {}).get("status") in ("paid", "refunded"):
+                    continue  # fulfilled before: the transaction would change nothing
+                result = fulfil_payment(payment)
+                new_purchases += int(result.purchase_created)
+                new_enrollments += result.new_enrollments
+            if budget.spent() and len(page) == PAGE_SIZE:
+                checkpoint.save(SYNC, page[-1]["id"], walk)
+                complete = False
+                break
+    if complete and saved:
+        checkpoint.clear(SYNC)
     return {
         "success": True,
         "purchases_synced": synced,
@@ -70,4 +101,6 @@ def sync_course_purchases(body: SyncCoursePurchasesRequest, caller: Caller) -> d
         "currency": currency,
         "revenue_by_currency": revenue,
         "new_enrollments": new_enrollments,
+        "complete": complete,
+        "resumed": bool(saved),
     }

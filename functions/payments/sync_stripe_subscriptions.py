@@ -1,19 +1,25 @@
 """syncStripeSubscriptions: admins bring every Subscription record in line with Stripe.
 
 Role: admin. Rate: payments (10/min). Walks all of Stripe's subscriptions with
-auto-pagination and stores each one's state (records are keyed by Stripe
-subscription id; an unchanged one is not written, so a second run changes
-nothing). Subscriptions that name no user in their metadata are matched through
-their Stripe customer's metadata, else left out. Writes Subscription.
+auto-pagination, each page with its customers expanded (no call per customer), and
+stores each page's states in one transaction (records are keyed by Stripe subscription
+id; an unchanged one is not written, so a second run changes nothing). Subscriptions
+that name no user in their metadata are matched through their customer's email and
+metadata, else left out. A run that reaches SYNC_TIME_BUDGET_SECONDS saves where it
+stopped (SyncCheckpoint) and answers `complete: false`; the next run goes on from
+there. Writes Subscription, SyncCheckpoint.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import replace
+from itertools import islice
 from typing import Any
 
-from functions.payments.fulfilment import apply_subscription, subscription_state
+from functions.payments import checkpoint
+from functions.payments.fulfilment import SubscriptionState, apply_subscriptions, subscription_state
 from functions.payments.models import SyncStripeSubscriptionsRequest
 from functions.payments.responses import SyncStripeSubscriptionsResponse
 from shared import config
@@ -21,12 +27,50 @@ from shared.auth import Caller, Role
 from shared.router import Deploy, endpoint
 from shared.stripe_client import as_dict, client, stripe_call
 
+SYNC = "syncStripeSubscriptions"
 PAGE_SIZE = 100
 ACTIVE = ("active", "trialing")
+COUNTS = ("active_subscriptions", "cancelled", "past_due", "updated", "skipped")
+
+
+def _attributed(sub: dict[str, Any]) -> SubscriptionState:
+    """The subscription's state, its user taken from the expanded customer when its own
+    metadata names none."""
+    state = subscription_state(sub)
+    customer = sub.get("customer")
+    if state.user_email or not isinstance(customer, dict):
+        return state
+    return replace(
+        state,
+        user_email=customer.get("email") or None,
+        user_id=state.user_id or (customer.get("metadata") or {}).get("user_id") or None,
+    )
+
+
+def _pages(starting_after: str | None) -> Iterator[list[dict[str, Any]]]:
+    """Stripe's subscriptions, a page at a time, through the SDK's auto-pagination."""
+    params: dict[str, Any] = {"status": "all", "limit": PAGE_SIZE, "expand": ["data.customer"]}
+    if starting_after:
+        params["starting_after"] = starting_after
+    items = client().v1.subscriptions.list(params=params).auto_paging_iter()
+    while page := [as_dict(item) for item in islice(items, PAGE_SIZE)]:
+        yield page
+
+
+def _count(counts: dict[str, int], results: list[Any]) -> None:
+    for result in results:
+        if result.unattributed:
+            counts["skipped"] += 1
+            continue
+        status = (result.record or {}).get("status")
+        counts["active_subscriptions"] += status in ACTIVE
+        counts["cancelled"] += status == "canceled"
+        counts["past_due"] += status == "past_due"
+        counts["updated"] += result.changed
 
 
 @endpoint(
-    "syncStripeSubscriptions",
+    SYNC,
     response=SyncStripeSubscriptionsResponse,
     request=SyncStripeSubscriptionsRequest,
     roles={Role.ADMIN},
@@ -35,30 +79,18 @@ ACTIVE = ("active", "trialing")
     deploy=Deploy(memory="512Mi", timeout="540s"),
 )
 def sync_stripe_subscriptions(body: SyncStripeSubscriptionsRequest, caller: Caller) -> dict[str, Any]:
-    counts = {"active_subscriptions": 0, "cancelled": 0, "past_due": 0, "updated": 0, "skipped": 0}
-    customers: dict[str, dict[str, Any]] = {}
-    stripe = client()
+    saved = checkpoint.load(SYNC)
+    counts = {name: 0 for name in COUNTS}
+    budget = checkpoint.Budget()
+    complete = True
     with stripe_call("listing subscriptions"):
-        for item in stripe.v1.subscriptions.list(params={"status": "all", "limit": PAGE_SIZE}).auto_paging_iter():
+        for page in _pages(saved.get("starting_after")):
             read_at = int(time.time())
-            state = subscription_state(as_dict(item))
-            if not state.user_email and state.stripe_customer_id:
-                customer = customers.get(state.stripe_customer_id)
-                if customer is None:
-                    customer = as_dict(stripe.v1.customers.retrieve(state.stripe_customer_id))
-                    customers[state.stripe_customer_id] = customer
-                state = replace(
-                    state,
-                    user_email=customer.get("email") or None,
-                    user_id=state.user_id or (customer.get("metadata") or {}).get("user_id") or None,
-                )
-            result = apply_subscription(state, as_of=read_at, touch_when_unchanged=False)
-            if result.unattributed:
-                counts["skipped"] += 1
-                continue
-            status = (result.record or {}).get("status")
-            counts["active_subscriptions"] += status in ACTIVE
-            counts["cancelled"] += status == "canceled"
-            counts["past_due"] += status == "past_due"
-            counts["updated"] += result.changed
-    return {"success": True, **counts}
+            _count(counts, apply_subscriptions([(_attributed(sub), read_at) for sub in page]))
+            if budget.spent() and len(page) == PAGE_SIZE:
+                checkpoint.save(SYNC, page[-1]["id"])
+                complete = False
+                break
+    if complete and saved:
+        checkpoint.clear(SYNC)
+    return {"success": True, **counts, "complete": complete, "resumed": bool(saved)}

@@ -49,6 +49,8 @@ def test_sync_course_purchases_records_range_once(stripe_server, make_user, make
         "currency": "usd",
         "revenue_by_currency": {"usd": 10000},
         "new_enrollments": 4,
+        "complete": True,
+        "resumed": False,
     }
     assert sorted((e["student_email"], e["course_id"]) for e in docs("Enrollment")) == sorted(
         [(user["email"], courses[i]["id"]) for i in (0, 1, 2)] + [(other["email"], courses[3]["id"])]
@@ -59,6 +61,35 @@ def test_sync_course_purchases_records_range_once(stripe_server, make_user, make
     assert {c: docs(c) for c in snapshot} == snapshot
     lists = stripe_server.requests("/v1/checkout/sessions", "GET")
     assert len(lists) >= 4  # two pages per run at least
+
+
+def test_sync_course_purchases_continues_from_its_checkpoint_for_the_same_range(
+    stripe_server, make_user, make_course, invoke, monkeypatch
+):
+    # GIVEN 3 paid sessions in January, pages of 2, and a time budget spent after each page
+    monkeypatch.setenv("RATE_LIMITS_ENABLED", "false")
+    monkeypatch.setenv("SYNC_TIME_BUDGET_SECONDS", "0")
+    from functions.payments import sync_course_purchases as sync
+
+    monkeypatch.setattr(sync, "PAGE_SIZE", 2)
+    courses = [make_course(price=p) for p in (10, 20, 30)]
+    _, token = make_user("student")
+    for day, course in zip((3, 9, 27), courses, strict=True):
+        buy(invoke, stripe_server, token, [course["id"]], created=ts(f"2026-01-{day:02d}T10:00:00"))
+    _, admin = make_user("admin")
+    january = {"startDate": "2026-01-01", "endDate": "2026-01-31"}
+    # WHEN a run stops after its first page, a run over another range starts afresh,
+    first = invoke("syncCoursePurchases", january, admin).json
+    other = invoke("syncCoursePurchases", {"startDate": "2025-01-01", "endDate": "2025-01-31"}, admin).json
+    # and the next January run goes on
+    second = invoke("syncCoursePurchases", january, admin).json
+    # THEN together the January runs recorded each purchase once
+    assert [(r["purchases_synced"], r["new_purchases"], r["complete"], r["resumed"]) for r in (first, second)] == [
+        (2, 2, False, False),
+        (1, 1, True, True),
+    ]
+    assert (other["purchases_synced"], other["complete"], other["resumed"]) == (0, True, False)
+    assert len(docs("Purchase")) == 3 and docs("SyncCheckpoint") == []
 
 
 def test_sync_course_purchases_checks_input_and_role(stripe_server, make_user, invoke):
@@ -117,6 +148,8 @@ def test_sync_stripe_subscriptions_upserts_and_counts(stripe_server, make_user, 
         "past_due": 0,
         "updated": 4,
         "skipped": 0,
+        "complete": True,
+        "resumed": False,
     }
     stored = {s["id"]: s for s in docs("Subscription")}
     assert stored[subs[2]]["status"] == "canceled"
@@ -125,6 +158,39 @@ def test_sync_stripe_subscriptions_upserts_and_counts(stripe_server, make_user, 
     second = invoke("syncStripeSubscriptions", {}, admin)
     assert second.json == {**first.json, "updated": 0}
     assert {s["id"]: s for s in docs("Subscription")} == stored
+    # Customers came expanded in the list calls: none was fetched on its own.
+    assert [r for r in stripe_server.requests() if r["path"].startswith("/v1/customers/")] == []
+
+
+def test_sync_stripe_subscriptions_continues_from_its_checkpoint(stripe_server, make_user, invoke, monkeypatch):
+    # GIVEN 5 subscriptions at Stripe, pages of 2, and a time budget spent after each page
+    monkeypatch.setenv("RATE_LIMITS_ENABLED", "false")
+    monkeypatch.setenv("SYNC_TIME_BUDGET_SECONDS", "0")
+    from functions.payments import sync_stripe_subscriptions as sync
+
+    monkeypatch.setattr(sync, "PAGE_SIZE", 2)
+    for _ in range(5):
+        _, token = make_user("student")
+        opened = invoke("createSubscriptionCheckout", {"planId": "plan_monthly", **URLS}, token)
+        stripe_server.complete(opened.json["sessionId"])
+    _, admin = make_user("admin")
+    before = len(stripe_server.requests())
+    # WHEN the sync runs until it says it is complete
+    answers = []
+    for _ in range(4):
+        answers.append(invoke("syncStripeSubscriptions", {}, admin).json)
+        if answers[-1]["complete"]:
+            break
+    # THEN each run did one page, went on from the last, and together they stored all 5
+    assert [(a["updated"], a["complete"], a["resumed"]) for a in answers] == [
+        (2, False, False),
+        (2, False, True),
+        (1, True, True),
+    ]
+    assert len(docs("Subscription")) == 5 and docs("SyncCheckpoint") == []
+    calls = [(r["method"], r["path"]) for r in stripe_server.requests()[before:]]
+    assert calls == [("GET", "/v1/subscriptions")] * 3
+    assert all(dict(r["form"]).get("expand[0]") == "data.customer" for r in stripe_server.requests()[before:])
 
 
 def test_sync_stripe_subscriptions_is_admin_only(stripe_server, make_user, invoke):
