@@ -3,11 +3,12 @@
 `--entry-point=api` serves the whole Base44 API (`shared.router.dispatch`);
 `--entry-point=<documentedName>` serves one documented function. Targets are
 looked up lazily (PEP 562), so a deployed function imports only its own module
-and what that module needs.
+and the SDKs it uses (`router.preloads`), at start rather than on its first request.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,8 @@ def __getattr__(name: str) -> Callable[..., Any]:
     except NotFoundError as exc:  # what functions-framework expects for an unknown target
         raise AttributeError(name) from exc
     report_missing_settings(target)  # functions-framework resolves its target once, at start
+    for module in router.preloads(name):
+        importlib.import_module(module)
     return target
 
 

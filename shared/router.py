@@ -321,6 +321,19 @@ def function_route(name: str) -> Route:
         raise NotFoundError(f"Unknown function {name!r}", details={"function": name}) from None
 
 
+# The SDKs a function's target imports when it is loaded (at instance start), by the
+# area its module is in: its first request then pays no import. Every function reads
+# Firestore; the payment functions all call Stripe, the AI functions the model.
+PRELOAD_ALL = ("google.cloud.firestore",)
+PRELOAD_BY_AREA: dict[str, tuple[str, ...]] = {"payments": ("stripe",), "ai": ("openai",)}
+
+
+def preloads(name: str) -> tuple[str, ...]:
+    """The modules the target of function `name` imports when it is loaded."""
+    area = _function_modules()[name].split(".")[1]
+    return (*PRELOAD_ALL, *PRELOAD_BY_AREA.get(area, ()))
+
+
 def load_function(name: str) -> Callable[[flask.Request], flask.Response]:
     """The Cloud Functions target of a documented function."""
     route_ = function_route(name)
