@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -29,3 +29,17 @@ class EnterpriseProvisionUsersRequest(RequestModel):
         "the field `team` (else the department) names the person's team",
     )
     organizationId: EntityId
+
+
+Day = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="UTC date, YYYY-MM-DD (both ends included)")
+
+
+class EnterpriseGetProgressRequest(RequestModel):
+    organizationId: EntityId
+    startDate: str = Day
+    endDate: str = Day
+    cursor: str | None = Field(default=None, max_length=2000, description="next_cursor of the previous page")
+    limit: int = Field(default=100, ge=1, le=500, description="Users per page")
+    format: Literal["json", "csv"] = Field(
+        default="json", description="csv: the whole user list as a CSV file, made by a job to poll"
+    )

@@ -50,3 +50,31 @@ class ProvisionUsersResponse(ResponseModel):
 
 class EnterpriseProvisionUsersResponse(ProvisionUsersResponse):
     """The same per-row answer as provisionUsers."""
+
+
+class UserProgress(ResponseModel):
+    email: str
+    user_id: str | None
+    full_name: str | None
+    department: str | None
+    team_id: str | None
+    employee_id: str | None
+    courses_enrolled: int = Field(ge=0, description="Enrollments made by the end of the range")
+    courses_completed: int = Field(ge=0, description="Enrollments completed within the range")
+    completion_rate: float = Field(ge=0, le=1, description="Completed by the end / enrolled by the end")
+    learning_hours: float = Field(ge=0, description="Learning time of the enrollments studied in the range")
+    last_active_at: str | None
+
+
+class EnterpriseGetProgressResponse(ResponseModel):
+    start_date: str
+    end_date: str
+    total_users: int = Field(ge=0, description="Active members of the organization")
+    active_users: int = Field(ge=0, description="Members whose latest learning activity is in the range")
+    courses_completed: int = Field(ge=0)
+    average_completion_rate: float = Field(ge=0, le=1)
+    total_learning_hours: float = Field(ge=0)
+    users: list[UserProgress] = Field(description="One page of members by email (empty for a CSV export)")
+    next_cursor: str | None
+    has_more: bool
+    export: JobRecord | None = Field(description="The CSV export job to poll at /jobs/{id} (format csv)")
