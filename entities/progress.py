@@ -161,9 +161,11 @@ def recompute_enrollment(enrollment_id: str, *, accessed: bool = False) -> tuple
     course = store.get("Course", enrollment["course_id"])
     records = records_of(enrollment_id)
     result = completion(course, records)
-    # Learning time kept on the enrollment, so an organization's total is one aggregation query.
+    # Learning time and quiz scores kept on the enrollment, so organizations read them in aggregate.
     spent = sum(int(r.get("time_spent_seconds") or 0) for r in records)
     changes: dict[str, Any] = {"progress_percent": result.percent, "time_spent_seconds": spent}
+    scores = [float(r["quiz_score"]) for r in records if not r.get("lesson_id") and r.get("quiz_score") is not None]
+    changes["quiz_score_average"] = round(sum(scores) / len(scores), 2) if scores else None
     status = enrollment.get("status", "active")
     if result.complete:
         changes["completed_at"] = enrollment.get("completed_at") or now_iso()

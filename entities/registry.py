@@ -11,6 +11,7 @@ from entities import (
     progress,
     purchase,
     recording,
+    skill,
     stripe_event,
     subscription,
     user,
@@ -35,5 +36,6 @@ ENTITIES: dict[str, EntityType] = {
         organization.ORGANIZATION,
         organization.TEAM,
         organization.MEMBERSHIP,
+        skill.ENTITY,
     )
 }
