@@ -7,9 +7,11 @@ from entities import (
     certificate,
     course,
     enrollment,
+    organization,
     progress,
     purchase,
     recording,
+    skill,
     stripe_event,
     subscription,
     user,
@@ -31,5 +33,9 @@ ENTITIES: dict[str, EntityType] = {
         ai_usage.ENTITY,
         video_session.ENTITY,
         recording.ENTITY,
+        organization.ORGANIZATION,
+        organization.TEAM,
+        organization.MEMBERSHIP,
+        skill.ENTITY,
     )
 }
