@@ -61,6 +61,8 @@ ZOOM_CLIENT_SECRET = "ZOOM_CLIENT_SECRET"
 ZOOM_API_BASE = "ZOOM_API_BASE"
 ZOOM_OAUTH_URL = "ZOOM_OAUTH_URL"
 ZOOM_WEBHOOK_SECRET = "ZOOM_WEBHOOK_SECRET"  # the app's secret token
+# Lets URLs that users name (SSO metadata) reach private and loopback addresses: development only.
+ALLOW_PRIVATE_URLS = "ALLOW_PRIVATE_URLS"
 
 _MIN_SECRET_BYTES = 32
 
@@ -208,3 +210,11 @@ def openai_max_retries() -> int:
 
 def ai_daily_token_budget() -> int:
     return int(get(AI_DAILY_TOKEN_BUDGET, 200_000, int) or 0)
+
+
+def allow_private_urls() -> bool:
+    """Whether URLs users name may reach private, loopback and link-local addresses (never in production)."""
+    allowed = bool(get(ALLOW_PRIVATE_URLS, False, _flag))
+    if allowed and is_production():
+        raise ConfigurationError(f"Setting {ALLOW_PRIVATE_URLS} is refused when {ENV} is production")
+    return allowed
