@@ -195,6 +195,8 @@ def register(body: RegisterRequest, caller: Caller) -> dict[str, Any]:
             raise ForbiddenError(
                 "Only an admin can place an account in an organization", details={"fields": ["organization_id"]}
             )
+    if role == Role.ORG_ADMIN or organization_id is not None:
+        _check_organization(role, organization_id)
     user = create_user(
         email=body.email,
         password=body.password,
@@ -206,6 +208,15 @@ def register(body: RegisterRequest, caller: Caller) -> dict[str, Any]:
     )
     logging.info("user registered", user_id=user["id"], role=str(role))
     return session_for(user)
+
+
+def _check_organization(role: Role, organization_id: Any) -> None:
+    """An org admin belongs to an organization, and an account joins only one that exists."""
+    if organization_id is None or store.find("Organization", organization_id) is None:
+        raise InvalidInputError(
+            "data.organization_id must name an existing organization",
+            details={"fields": ["data.organization_id"]},
+        )
 
 
 def user_by_email(email: str) -> dict[str, Any] | None:

@@ -7,6 +7,7 @@ from entities import (
     certificate,
     course,
     enrollment,
+    organization,
     progress,
     purchase,
     recording,
@@ -31,5 +32,8 @@ ENTITIES: dict[str, EntityType] = {
         ai_usage.ENTITY,
         video_session.ENTITY,
         recording.ENTITY,
+        organization.ORGANIZATION,
+        organization.TEAM,
+        organization.MEMBERSHIP,
     )
 }

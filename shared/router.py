@@ -46,6 +46,7 @@ FUNCTIONS_PACKAGE = "functions"
 API_MODULES = (
     "entities.routes",
     "functions.certificates.routes",
+    "functions.enterprise.routes",
     "functions.payments.stripe_webhook",
     "functions.video.daily_webhook",
     "functions.video.zoom_webhook",

@@ -278,7 +278,14 @@ def _one_of_each(make_user: Any) -> dict[str, dict[str, Any]]:
         },
         created_by=None,
     )
+    org = store.create("Organization", {"name": "Acme", "licence": {"pool_seats": 5}}, created_by=None)
+    team = store.create("Team", {"organization_id": org["id"], "name": "Data"}, created_by=None)
+    member = {"organization_id": org["id"], "user_id": user["id"], "user_email": user["email"], "team_id": team["id"]}
+    membership = store.create("Membership", {**member, "custom_fields": {"level": 2}}, created_by=None)
     return {
+        "Organization": org,
+        "Team": team,
+        "Membership": membership,
         "Course": course,
         "Enrollment": enrollment,
         "Progress": progress,

@@ -1,0 +1,1 @@
+"""Enterprise functions: provisioning, skills, progress and training ROI for organizations."""
