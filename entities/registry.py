@@ -7,6 +7,7 @@ from entities import (
     certificate,
     course,
     enrollment,
+    integration,
     organization,
     progress,
     purchase,
@@ -35,5 +36,6 @@ ENTITIES: dict[str, EntityType] = {
         organization.ORGANIZATION,
         organization.TEAM,
         organization.MEMBERSHIP,
+        integration.ENTITY,
     )
 }

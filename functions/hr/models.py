@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from shared.models import RequestModel
+from shared.models import EntityId, RequestModel
 
 SsoProvider = Literal["okta", "azure", "google", "onelogin", "saml", "oidc"]
 # A host name (or an Entra tenant id or domain): no scheme, port, path or credentials.
@@ -32,3 +32,7 @@ class TestSSOConnectionRequest(RequestModel):
         if len(given) != 1:
             raise ValueError("give exactly one of domain, metadata_url, discovery_url")
         return self
+
+
+class SyncRequest(RequestModel):
+    integration_id: EntityId

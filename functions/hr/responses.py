@@ -26,3 +26,23 @@ class TestSSOConnectionResponse(ResponseModel):
     sso_url: str | None = Field(description="SAML SingleSignOnService location, or the OIDC authorization endpoint")
     certificate_valid: bool = Field(description="Every signing certificate (or JWKS key) usable now")
     checks: list[SSOCheck]
+
+
+class SyncFailure(ResponseModel):
+    employee_id: str = Field(description="The HR system's id of the employee")
+    email: str | None
+    reason: str
+
+
+class SyncResponse(ResponseModel):
+    success: Literal[True]
+    synced: int = Field(description="Employees taken: created + updated + unchanged + deprovisioned")
+    created: int
+    updated: int
+    unchanged: int
+    deprovisioned: int = Field(description="People who left, their access ended (records kept)")
+    failed: int
+    failures: list[SyncFailure] = Field(description="Rows not taken, with the reason (first 200)")
+    complete: bool = Field(description="False: the run reached its time budget; run again to continue")
+    writes: int = Field(description="Firestore writes to people's records (0 when nothing changed)")
+    duration_ms: int
