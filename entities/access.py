@@ -62,11 +62,20 @@ def _enrolled(caller: Caller, courses: list[dict[str, Any]]) -> dict[str, View]:
     if len(wanted) <= FIRESTORE_IN_LIMIT:
         query["course_id"] = sorted(wanted)
     enrollments = store.query("Enrollment", query, limit=store.MAX_LIMIT)
+    enrollments = _within_licence(enrollments)
     return {
         e["course_id"]: View.CONTENT
         for e in enrollments
         if e.get("course_id") in wanted and e.get("status") in ACCESS_STATUSES
     }
+
+
+def _within_licence(enrollments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Enrollments an organization's licence paid for open the course only while the licence is in force."""
+    from entities.licences import lapsed
+
+    ended = lapsed(enrollments)
+    return [e for e in enrollments if e["id"] not in ended] if ended else enrollments
 
 
 GRANTS: tuple[Grant, ...] = (_administers, _teaches, _enrolled)

@@ -335,3 +335,30 @@ def logout(caller: Caller) -> dict[str, Any]:
 def logout_destination(from_url: str | None) -> str:
     """Where a browser signing out is sent: back where it came from, on an allowed origin only."""
     return redirects.checked(from_url)
+
+
+INVITATION_TTL_SECONDS = 7 * 24 * 3600
+
+
+def queue_invitation(batch: Any, user: Mapping[str, Any], organization_name: str) -> None:
+    """Add to `batch` a single-use token (a week) for a new account to choose its first
+    password through the reset flow, and the mail that carries it."""
+    token = secrets.token_urlsafe(32)
+    db = client()
+    batch.set(
+        db.collection(RESETS).document(_digest(token)),
+        {"user_id": user["id"], "expires_at": time.time() + INVITATION_TTL_SECONDS, "purpose": "invitation"},
+    )
+    link = f"{config.public_base_url()}/reset-password?token={token}"
+    batch.set(
+        db.collection(MAIL).document(new_id("mail")),
+        {
+            "to": user["email"],
+            "message": {
+                "subject": f"{organization_name} invited you to SparkAcademy",
+                "text": f"Use this link within a week to choose your password: {link}",
+            },
+            "template": {"name": "invitation", "data": {"reset_token": token, "organization": organization_name}},
+            "created_date": now_iso(),
+        },
+    )

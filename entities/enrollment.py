@@ -11,7 +11,7 @@ from pydantic import Field
 from entities import store
 from entities.base import EntityModel, EntityType, Policy, require_signed_in
 from entities.course import is_paid
-from shared.auth import Caller
+from shared.auth import Caller, Role
 from shared.errors import ForbiddenError, InvalidInputError
 
 STUDENT_WRITABLE = frozenset({"last_accessed"})
@@ -39,12 +39,18 @@ def enrollment_id(course_id: str, student_email: str) -> str:
 class EnrollmentPolicy(Policy):
     def read_scope(self, caller: Caller) -> dict[str, Any] | None:
         require_signed_in(caller)
+        if caller.role == Role.ORG_ADMIN and caller.org_id:
+            return {"$or": [{"student_email": caller.email}, {"organization_id": caller.org_id}]}
         return None if caller.is_admin else {"student_email": caller.email}
 
     def check_create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
         require_signed_in(caller)
         if caller.is_admin:
             return {"source": "admin", **data}
+        if caller.role == Role.ORG_ADMIN and data.get("student_email") not in (None, caller.email):
+            from entities.licences import enterprise_enrollment
+
+            return enterprise_enrollment(caller, data)
         if data.get("student_email") not in (None, caller.email):
             raise ForbiddenError("Students enroll only themselves")
         course_id = data.get("course_id")

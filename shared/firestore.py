@@ -39,6 +39,7 @@ TTL_FIELDS = (
     ("_revocations", "expires_at"),
     ("IdempotencyRecord", "expires_at"),
     ("StripeEvent", "expires_at"),
+    ("_provisioning_quota", "expires_at"),
 )
 
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"

@@ -25,3 +25,28 @@ class JobRecord(ResponseModel):
     created_date: Timestamp
     updated_date: Timestamp
     finished_at: str | None
+
+
+class ProvisionedUser(ResponseModel):
+    index: int = Field(ge=0, description="The row's position in the request")
+    email: str
+    id: str | None = Field(description="The user's id (created or existing)")
+    status: Literal["created", "existing", "conflict", "invalid"]
+    reason: str | None = Field(description="Why a row was refused (or a note on an existing member)")
+    membership_id: str | None
+    team_id: str | None
+
+
+class ProvisionUsersResponse(ResponseModel):
+    success: bool = Field(description="True when no row was refused")
+    provisioned: int = Field(ge=0, description="Rows that are members now: created + existing")
+    failed: int = Field(ge=0, description="Rows refused: conflict + invalid")
+    created: int = Field(ge=0)
+    existing: int = Field(ge=0)
+    conflict: int = Field(ge=0)
+    invalid: int = Field(ge=0)
+    users: list[ProvisionedUser] = Field(description="One answer per row, in request order")
+
+
+class EnterpriseProvisionUsersResponse(ProvisionUsersResponse):
+    """The same per-row answer as provisionUsers."""

@@ -38,6 +38,7 @@ RESPONSE_MODULES = (
     "functions.learning.responses",
     "functions.admin.responses",
     "functions.video.responses",
+    "functions.enterprise.responses",
 )
 
 
