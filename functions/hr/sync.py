@@ -384,6 +384,7 @@ class Roster:
         member.update(changes)
         batcher.flush()  # the account is disabled before its sessions are ended
         sessions.end_all_sessions(str(member["user_id"]))
+        batcher.tally.writes += release_seats(self.org["id"], email)
         return True
 
     def deprovision_by_employee_id(self, employee_id: str, batcher: Batcher) -> bool:
@@ -461,3 +462,36 @@ def _drop_lease(integration_id: str, token: str) -> None:
     snapshot = ref.get(**io())
     if snapshot.exists and (snapshot.to_dict() or {}).get("token") == token:
         ref.delete(**io())
+
+
+def release_seats(org_id: str, email: str) -> int:
+    """Give back the licence seats a leaver's enrollments took (the enrollments stay); writes made."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    from entities.licences import SEATS
+
+    claims = [
+        s.reference
+        for s in client()
+        .collection(SEATS)
+        .where(filter=FieldFilter("organization_id", "==", org_id))
+        .where(filter=FieldFilter("student_email", "==", email))
+        .stream(**io())
+    ]
+    if not claims:
+        return 0
+    org_ref = store.collection("Organization").document(org_id)
+
+    def apply(transaction: Any) -> int:
+        held = [c.get(transaction=transaction) for c in claims]
+        org = org_ref.get(transaction=transaction).to_dict() or {}
+        used = dict(org.get("seats_used") or {})
+        for snapshot in held:
+            if snapshot.exists:
+                seat = str((snapshot.to_dict() or {}).get("seat"))
+                used[seat] = max(0, used.get(seat, 0) - 1)
+                transaction.delete(snapshot.reference)
+        transaction.update(org_ref, {"seats_used": used, "updated_date": now_iso()})
+        return sum(1 for s in held if s.exists) + 1
+
+    return run_transaction(apply)

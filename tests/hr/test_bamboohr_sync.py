@@ -321,3 +321,31 @@ def test_integration_entity_is_confined_to_its_organization(gateway, acme, make_
     assert moved.status_code in (403, 404)
     for_other = gateway.post(url, json={"provider": "bamboohr", "organization_id": other["id"]}, headers=bearer(token))
     assert for_other.status_code == 404
+
+
+def test_a_leaver_gives_back_licence_seats_and_keeps_the_enrollment(gateway, bamboo, make_user, make_integration):
+    course = store.create(
+        "Course",
+        {"title": "Kubernetes", "price": 200, "is_published": True, "modules": []},
+        created_by=None,
+    )
+    org = store.create("Organization", {"name": "Acme", "licence": {"pool_seats": 2}}, created_by=None)
+    _, token = make_user("org_admin", organization_id=org["id"])
+    bamboo.add_many([person(1), person(2)])
+    integration = make_integration(org)
+    sync(gateway, integration, token)
+    for email in ("e1@acme.test", "e2@acme.test"):
+        enrolled = gateway.post(
+            f"{APP}/entities/Enrollment",
+            json={"course_id": course["id"], "student_email": email, "status": "active"},
+            headers=bearer(token),
+        )
+        assert enrolled.status_code in (200, 201), enrolled.get_json()
+    assert store.get("Organization", org["id"])["seats_used"] == {"pool": 2}
+    bamboo.add(2, status="Inactive")
+
+    assert sync(gateway, integration, token)["deprovisioned"] == 1
+
+    assert store.get("Organization", org["id"])["seats_used"] == {"pool": 1}
+    kept = store.query("Enrollment", {"student_email": "e2@acme.test"})
+    assert len(kept) == 1  # history kept
