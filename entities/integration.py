@@ -28,12 +28,13 @@ CREDENTIAL_ROLES = {
     "workday": frozenset({"tenant_url", "username", "password", "client_id", "client_secret", "refresh_token"}),
 }
 SERVER_STATE = ("last_sync_at", "last_sync_status", "cursor", "checkpoint", "last_result", "pending_departures")
-FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,79}\Z")
+FIELD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}\Z")
+MAX_MAPPED = 1000
 
 
 def _names(value: dict[str, str]) -> dict[str, str]:
-    if len(value) > 20:
-        raise ValueError("at most 20 entries")
+    if len(value) > MAX_MAPPED:
+        raise ValueError(f"at most {MAX_MAPPED} entries")
     for key, name in value.items():
         if not FIELD_NAME.match(key) or not FIELD_NAME.match(name):
             raise ValueError(f"{key[:40]!r}: names are letters, digits, _ . - (up to 80)")

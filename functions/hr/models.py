@@ -36,3 +36,9 @@ class TestSSOConnectionRequest(RequestModel):
 
 class SyncRequest(RequestModel):
     integration_id: EntityId
+
+
+class PushLearningDataRequest(RequestModel):
+    integration_id: EntityId
+    startDate: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="First day (UTC), YYYY-MM-DD")
+    endDate: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="Last day (UTC), inclusive")

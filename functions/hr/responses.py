@@ -46,3 +46,18 @@ class SyncResponse(ResponseModel):
     complete: bool = Field(description="False: the run reached its time budget; run again to continue")
     writes: int = Field(description="Firestore writes to people's records (0 when nothing changed)")
     duration_ms: int
+
+
+class PushFailure(ResponseModel):
+    enrollment_id: str
+    employee_id: str
+    reason: str = Field(description="What the HR system said (its error message or SOAP fault)")
+
+
+class PushLearningDataResponse(ResponseModel):
+    success: Literal[True]
+    records_pushed: int = Field(description="Completions pushed by this call")
+    already_pushed: int = Field(description="Completions in the range pushed by an earlier call (not sent again)")
+    failed: int
+    failures: list[PushFailure] = Field(description="Rows the HR system refused (first 200); tried again next time")
+    hr_system: Literal["bamboohr", "workday"]

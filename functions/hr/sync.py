@@ -96,12 +96,12 @@ class Batcher:
         self.pending = []
 
 
-def integration_for(caller: Caller, integration_id: str, provider: str) -> dict[str, Any]:
+def integration_for(caller: Caller, integration_id: str, provider: str | None) -> dict[str, Any]:
     """The integration, if the caller manages its organization (else 404, as if absent)."""
     found = store.find("Integration", integration_id)
     if found is None or not tenancy.administers(caller, found.get("organization_id")):
         raise NotFoundError("Integration not found", details={"entity": "Integration", "id": integration_id})
-    if found.get("provider") != provider:
+    if provider is not None and found.get("provider") != provider:
         raise InvalidInputError(
             f"Integration {integration_id} is a {found.get('provider')} integration, not {provider}",
             details={"fields": [{"field": "integration_id", "type": "wrong_provider"}]},
