@@ -349,3 +349,22 @@ def test_a_leaver_gives_back_licence_seats_and_keeps_the_enrollment(gateway, bam
     assert store.get("Organization", org["id"])["seats_used"] == {"pool": 1}
     kept = store.query("Enrollment", {"student_email": "e2@acme.test"})
     assert len(kept) == 1  # history kept
+
+
+def test_many_changes_are_read_with_one_whole_report(gateway, bamboo, acme, make_integration):
+    from functions.hr.bamboohr import REPORT_ID_BATCH
+
+    org, token = acme
+    count = REPORT_ID_BATCH + 1
+    bamboo.add_many([person(i) for i in range(1, count + 1)])
+    integration = make_integration(org)
+    sync(gateway, integration, token)
+    sync(gateway, integration, token)
+    bamboo.add_many([person(i, department="Moved") for i in range(1, count + 1)])
+    bamboo.add(7, department="Moved again")
+
+    answer = sync(gateway, integration, token)
+
+    assert (answer["updated"], answer["created"]) == (count, 0)
+    assert "filters" not in bamboo.seen("POST", "/reports/custom")[-1].json()
+    assert members(org["id"])["e7@acme.test"]["department"] == "Moved again"
