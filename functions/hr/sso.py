@@ -299,12 +299,15 @@ def _check_jwks(report: Report, jwks_uri: str, algs: list[Any], now: datetime, f
     import jwt
     from jwt.exceptions import PyJWKError, PyJWKSetError
 
-    from shared.safe_fetch import FetchError
+    from shared.safe_fetch import FetchError, UnsafeUrlError
 
     try:
         fetched = fetch_jwks(jwks_uri)
     except FetchError as exc:
         report.add("jwks", "fail", f"the key set at {jwks_uri} could not be fetched: {exc.reason}")
+        return
+    except UnsafeUrlError as exc:
+        report.add("jwks", "fail", f"the key set at {jwks_uri} is not fetched: {exc.message}")
         return
     if fetched.status != 200:
         report.add("jwks", "fail", f"the key set at {jwks_uri} answered HTTP {fetched.status}")

@@ -328,3 +328,14 @@ def test_students_may_not_test_sso(gateway, make_user):
     _, token = make_user("student")
     response = check(gateway, token, sso_provider="okta", domain="a.okta.com")
     assert response.status_code == 403
+
+
+def test_a_key_set_we_may_not_fetch_fails_its_check(gateway, admin_token, idp):
+    discovery = _discovery(f"{idp.url}/p", f"{idp.url}/p")
+    discovery["jwks_uri"] = "file:///etc/passwd"
+    url = idp.serve("/p/.well-known/openid-configuration", json.dumps(discovery), content_type="application/json")
+    response = check(gateway, admin_token, sso_provider="oidc", discovery_url=url)
+    assert response.status_code == 200
+    jwks = by_name(response.get_json())["jwks"]
+    assert jwks["status"] == "fail"
+    assert "not fetched" in jwks["reason"]
