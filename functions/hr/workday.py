@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -241,7 +241,3 @@ def _from_worker(worker: Mapping[str, Any]) -> Employee:
         employee_id=str(worker["id"]),
         department=clean(org.get("descriptor")) if isinstance(org, dict) else None,
     )
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
