@@ -295,6 +295,9 @@ class Roster:
         db = client()
         org_id = self.org["id"]
         if wanted["employee_id"] and self._employee_id_taken(str(wanted["employee_id"]), None):
+            holder = self.by_employee_id[str(wanted["employee_id"])]
+            if holder.get("source") == self.tag:
+                return f"the work email changed (was {holder['user_email']}); change it on the account by hand"
             return f"employee id {wanted['employee_id']} belongs to another member"
         existing = self.accounts.get(email)
         writes: list[Callable[[Any], None]] = []

@@ -365,3 +365,17 @@ def test_many_changes_are_read_with_one_whole_report(gateway, bamboo, acme, make
     assert (answer["updated"], answer["created"]) == (count, 0)
     assert "filters" not in bamboo.seen("POST", "/reports/custom")[-1].json()
     assert members(org["id"])["e7@acme.test"]["department"] == "Moved again"
+
+
+def test_a_changed_work_email_is_reported_not_duplicated(gateway, bamboo, acme, make_integration):
+    org, token = acme
+    bamboo.add_many([person(1)])
+    integration = make_integration(org)
+    sync(gateway, integration, token)
+    bamboo.add(1, workEmail="new1@acme.test")
+
+    answer = sync(gateway, integration, token)
+
+    assert (answer["created"], answer["failed"]) == (0, 1)
+    assert "was e1@acme.test" in answer["failures"][0]["reason"]
+    assert set(members(org["id"])) == {"e1@acme.test"}
