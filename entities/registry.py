@@ -7,6 +7,7 @@ from entities import (
     certificate,
     course,
     enrollment,
+    integration,
     organization,
     progress,
     purchase,
@@ -37,5 +38,6 @@ ENTITIES: dict[str, EntityType] = {
         organization.TEAM,
         organization.MEMBERSHIP,
         skill.ENTITY,
+        integration.ENTITY,
     )
 }

@@ -17,6 +17,17 @@ if [ ! -x .venv-localstripe/bin/localstripe ]; then
 fi
 export LOCALSTRIPE_BIN="$PWD/.venv-localstripe/bin/localstripe"
 
+# pysaml2 builds the SAML IdP metadata the SSO tests check; it pins an xmlschema the product cannot use.
+if [ ! -x .venv-pysaml2/bin/python ]; then
+  "$PYTHON" -m venv .venv-pysaml2
+  .venv-pysaml2/bin/pip install --quiet --disable-pip-version-check pysaml2==7.5.5
+fi
+
+# A real OpenID Connect provider (oidc-provider) for the SSO tests.
+if [ ! -d tests/sso/node/node_modules/oidc-provider ]; then
+  (cd tests/sso/node && npm ci --no-audit --no-fund --silent)
+fi
+
 # The real @base44/sdk for the end-to-end tests.
 if [ ! -d tests/e2e/node/node_modules/@base44/sdk ]; then
   (cd tests/e2e/node && npm ci --no-audit --no-fund --silent)

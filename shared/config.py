@@ -62,6 +62,19 @@ ZOOM_API_BASE = "ZOOM_API_BASE"
 ZOOM_OAUTH_URL = "ZOOM_OAUTH_URL"
 ZOOM_WEBHOOK_SECRET = "ZOOM_WEBHOOK_SECRET"  # the app's secret token
 SYNC_TIME_BUDGET_SECONDS = "SYNC_TIME_BUDGET_SECONDS"  # a Stripe sync run checkpoints and stops after this
+# HR systems. An integration may name other variables instead (one per tenant); these serve one.
+BAMBOOHR_API_KEY = "BAMBOOHR_API_KEY"
+BAMBOOHR_SUBDOMAIN = "BAMBOOHR_SUBDOMAIN"
+BAMBOOHR_BASE_URL = "BAMBOOHR_BASE_URL"  # before /{subdomain}/v1
+WORKDAY_TENANT_URL = "WORKDAY_TENANT_URL"  # https://{host}/{tenant}
+WORKDAY_USERNAME = "WORKDAY_USERNAME"  # the integration system user, without @tenant
+WORKDAY_PASSWORD = "WORKDAY_PASSWORD"
+WORKDAY_CLIENT_ID = "WORKDAY_CLIENT_ID"  # REST workers API (OAuth refresh-token grant)
+WORKDAY_CLIENT_SECRET = "WORKDAY_CLIENT_SECRET"
+WORKDAY_REFRESH_TOKEN = "WORKDAY_REFRESH_TOKEN"
+HR_SYNC_TIME_BUDGET_SECONDS = "HR_SYNC_TIME_BUDGET_SECONDS"  # a sync stops (checkpointed) after this long
+# Lets URLs that users name (SSO metadata) reach private and loopback addresses: development only.
+ALLOW_PRIVATE_URLS = "ALLOW_PRIVATE_URLS"
 
 _MIN_SECRET_BYTES = 32
 
@@ -215,3 +228,23 @@ def openai_max_retries() -> int:
 
 def ai_daily_token_budget() -> int:
     return int(get(AI_DAILY_TOKEN_BUDGET, 200_000, int) or 0)
+
+
+def allow_private_urls() -> bool:
+    """Whether URLs users name may reach private, loopback and link-local addresses (never in production)."""
+    allowed = bool(get(ALLOW_PRIVATE_URLS, False, _flag))
+    if allowed and is_production():
+        raise ConfigurationError(f"Setting {ALLOW_PRIVATE_URLS} is refused when {ENV} is production")
+    return allowed
+
+
+DEFAULT_BAMBOOHR_BASE_URL = "https://api.bamboohr.com/api/gateway.php"
+
+
+def bamboohr_base_url() -> str:
+    return str(get(BAMBOOHR_BASE_URL, DEFAULT_BAMBOOHR_BASE_URL)).rstrip("/")
+
+
+def hr_sync_time_budget_seconds() -> float:
+    """How long one sync call works before it checkpoints and answers (under the function's 540 s)."""
+    return float(get(HR_SYNC_TIME_BUDGET_SECONDS, 420.0, float) or 420.0)

@@ -109,8 +109,10 @@ class ServiceClient:
         backoff: float = DEFAULT_BACKOFF_SECONDS,
         auth_header: Callable[[], Mapping[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
+        error_header: str | None = None,
     ) -> None:
         self.name = name
+        self.error_header = error_header  # where the service explains a refusal (shown in details)
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.timeout = timeout
         self._auth_header = auth_header
@@ -140,32 +142,57 @@ class ServiceClient:
         json: Any = None,
         data: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        safe: bool = False,
     ) -> Any:
-        """Send one request (retried per policy); the answer's JSON, None for an empty body."""
-        import requests
+        """Send one request (retried per policy); the answer's JSON, None for an empty body.
 
-        headers = {"Accept": "application/json", **self._headers}
-        if self._auth_header is not None:
-            headers.update(self._auth_header())
-        if idempotency_key:
-            headers["Idempotency-Key"] = idempotency_key
-        http = self._any_method if idempotency_key else self._idempotent_only
-        url = urljoin(self.base_url, path.lstrip("/"))
-        try:
-            response = http.request(
-                method, url, params=params, json=json, data=data, headers=headers, timeout=self.timeout
-            )
-        except requests.RequestException as exc:
-            raise self._transport_failure(method, url, exc) from exc
-        if response.status_code >= 400:
-            raise self._refusal(method, url, response)
+        `safe` marks a request that changes nothing whatever its method (a report asked
+        for with POST): it is retried like a GET.
+        """
+        response = self.exchange(
+            method, path, params=params, json=json, data=data, idempotency_key=idempotency_key, safe=safe
+        )
         if not response.content.strip():
             return None
         try:
             return response.json()
         except ValueError as exc:
-            self._warn(method, url, "invalid json", status=response.status_code)
+            self._warn(method, response.url, "invalid json", status=response.status_code)
             raise UpstreamError(f"{self.name} answered something other than JSON") from exc
+
+    def exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+        safe: bool = False,
+        passthrough: frozenset[int] = frozenset(),
+    ) -> requests.Response:
+        """Send one request (retried per policy) and return the response itself, for answers
+        that are not JSON; statuses in `passthrough` are returned instead of raised."""
+        import requests
+
+        sent = {"Accept": "application/json", **self._headers, **(headers or {})}
+        if self._auth_header is not None:
+            sent.update(self._auth_header())
+        if idempotency_key:
+            sent["Idempotency-Key"] = idempotency_key
+        http = self._any_method if idempotency_key or safe else self._idempotent_only
+        url = urljoin(self.base_url, path.lstrip("/"))
+        try:
+            response = http.request(
+                method, url, params=params, json=json, data=data, headers=sent, timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            raise self._transport_failure(method, url, exc) from exc
+        if response.status_code >= 400 and response.status_code not in passthrough:
+            raise self._refusal(method, url, response)
+        return response
 
     def _transport_failure(self, method: str, url: str, exc: BaseException) -> AppError:
         # The exception's text names the URL, query string included: log its type only.
@@ -178,7 +205,9 @@ class ServiceClient:
     def _refusal(self, method: str, url: str, response: requests.Response) -> AppError:
         status = response.status_code
         self._warn(method, url, "error status", status=status)
-        details = {"service": self.name, "upstream_status": status}
+        details: dict[str, Any] = {"service": self.name, "upstream_status": status}
+        if self.error_header and (explained := response.headers.get(self.error_header)):
+            details["upstream_message"] = explained[:300]
         if status in BUSY_STATUSES:
             error: AppError = ServiceUnavailableError(f"{self.name} is busy; retry shortly", details=details)
             if retry_after := response.headers.get("Retry-After"):

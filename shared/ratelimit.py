@@ -52,6 +52,8 @@ LIMITS: dict[str, Limit] = {
         # Public certificate checks: slow enough that guessing codes gets nowhere.
         Limit("verify", 30, 60),
         Limit("generateContentUpdates", 3, 24 * 3600),
+        # Each test fetches documents from the outside world.
+        Limit("testSSOConnection", 30, 3600),
     )
 }
 

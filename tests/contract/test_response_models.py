@@ -284,6 +284,11 @@ def _one_of_each(make_user: Any) -> dict[str, dict[str, Any]]:
     member = {"organization_id": org["id"], "user_id": user["id"], "user_email": user["email"], "team_id": team["id"]}
     membership = store.create("Membership", {**member, "custom_fields": {"level": 2}}, created_by=None)
     skill = store.create("Skill", {"name": "React", "category": "frontend"}, created_by=None)
+    integration = store.create(
+        "Integration",
+        {"organization_id": org["id"], "provider": "bamboohr", "cursor": "2026-01-01T00:00:00Z"},
+        created_by=None,
+    )
     return {
         "Skill": skill,
         "Organization": org,
@@ -300,6 +305,7 @@ def _one_of_each(make_user: Any) -> dict[str, dict[str, Any]]:
         "AiUsage": ai_usage,
         "VideoSession": video,
         "Recording": recording,
+        "Integration": integration,
     }
 
 

@@ -1,0 +1,1 @@
+"""HR integrations (BambooHR, Workday) and the SSO connection test."""
