@@ -10,7 +10,6 @@ from pydantic import Field
 
 from entities import store
 from entities.base import EntityModel, EntityType, Policy, require_signed_in
-from entities.course import is_paid
 from shared.auth import Caller
 from shared.errors import ForbiddenError, InvalidInputError
 
@@ -21,7 +20,8 @@ class Enrollment(EntityModel):
     course_id: str = Field(min_length=1, max_length=128)
     student_email: str = Field(min_length=3, max_length=320)
     student_id: str | None = None
-    status: Literal["active", "completed", "cancelled", "refunded", "expired"] = "active"
+    # suspended: a dispute of its payment is open; refunded: its payment came back.
+    status: Literal["active", "completed", "cancelled", "refunded", "expired", "suspended"] = "active"
     enrolled_at: str | None = None
     source: Literal["free", "purchase", "subscription", "admin", "enterprise"] | None = None
     purchase_id: str | None = None
@@ -56,14 +56,15 @@ class EnrollmentPolicy(Policy):
         course = store.find("Course", course_id)
         if course is None or not course.get("is_published"):
             raise InvalidInputError("Course is not open for enrollment", details={"course_id": course_id})
-        if is_paid(course):
-            raise ForbiddenError("This course is paid: enroll through checkout", details={"course_id": course_id})
+        from entities.access import enrollment_source
+
+        source = enrollment_source(caller, course)
         return {
             **data,
             "student_email": caller.email,
             "student_id": caller.user_id,
             "status": "active",
-            "source": "free",
+            "source": source,
             "progress_percent": 0,
             "completed_at": None,
         }

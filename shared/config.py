@@ -61,6 +61,7 @@ ZOOM_CLIENT_SECRET = "ZOOM_CLIENT_SECRET"
 ZOOM_API_BASE = "ZOOM_API_BASE"
 ZOOM_OAUTH_URL = "ZOOM_OAUTH_URL"
 ZOOM_WEBHOOK_SECRET = "ZOOM_WEBHOOK_SECRET"  # the app's secret token
+FREE_TIER_COURSE_LIMIT = "FREE_TIER_COURSE_LIMIT"  # active free-course enrollments without a subscription
 
 _MIN_SECRET_BYTES = 32
 
@@ -157,6 +158,10 @@ def _proxy_networks(raw: str) -> tuple[IPNetwork, ...]:
 
 def currency() -> str:
     return str(get(CURRENCY, "usd")).lower()
+
+
+def free_tier_course_limit() -> int:
+    return int(get(FREE_TIER_COURSE_LIMIT, 3, int) or 0)
 
 
 def self_signup_roles() -> frozenset[str]:

@@ -8,7 +8,7 @@ from pydantic import Field, RootModel
 
 from entities.responses import ResponseModel
 
-EnrollmentStatus = Literal["active", "completed", "cancelled", "refunded", "expired"]
+EnrollmentStatus = Literal["active", "completed", "cancelled", "refunded", "expired", "suspended"]
 SubscriptionStatus = Literal[
     "active", "trialing", "past_due", "canceled", "unpaid", "incomplete", "incomplete_expired", "paused"
 ]
