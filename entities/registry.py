@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from entities import (
+    access_change,
     ai_usage,
     certificate,
     course,
     enrollment,
+    payment_state,
     progress,
     purchase,
     recording,
@@ -31,5 +33,7 @@ ENTITIES: dict[str, EntityType] = {
         ai_usage.ENTITY,
         video_session.ENTITY,
         recording.ENTITY,
+        access_change.ENTITY,
+        payment_state.ENTITY,
     )
 }
