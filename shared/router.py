@@ -50,6 +50,7 @@ API_MODULES = (
     "functions.video.daily_webhook",
     "functions.video.zoom_webhook",
     "shared.api_routes",
+    "rest.admin_payments",
 )
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 H = TypeVar("H", bound=Callable[..., Any])
