@@ -25,6 +25,7 @@ opens its course only while the caller's tier still includes it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
@@ -90,6 +91,18 @@ def enrollment_source(caller: Caller, course: dict[str, Any]) -> str:
     return "free"
 
 
+def access_until(caller: Caller, course: dict[str, Any], source: str) -> str | None:
+    """When an enrollment made now stops opening the course: the course's `access_days` after
+    today, or for a subscription the end of its paid period (renewals carry it on: the tier is
+    what counts while it lasts); None when neither sets an end."""
+    if source in SUBSCRIBED_SOURCES:
+        return None
+    days = course.get("access_days")
+    if not days:
+        return None
+    return (datetime.now(UTC) + timedelta(days=int(days))).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 # A grant takes the caller and the courses not yet fully open to them, and answers the
 # view it grants for each course id it opens.
 Grant = Callable[[Caller, list[dict[str, Any]]], dict[str, View]]
@@ -111,7 +124,14 @@ def _enrolled(caller: Caller, courses: list[dict[str, Any]]) -> dict[str, View]:
     if len(wanted) <= FIRESTORE_IN_LIMIT:
         query["course_id"] = sorted(wanted)
     enrollments = store.query("Enrollment", query, limit=store.MAX_LIMIT)
-    opened = [e for e in enrollments if e.get("course_id") in wanted and e.get("status") in ACCESS_STATUSES]
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    opened = [
+        e
+        for e in enrollments
+        if e.get("course_id") in wanted
+        and e.get("status") in ACCESS_STATUSES
+        and (not e.get("access_until") or str(e["access_until"]) > now)
+    ]
     if any(e.get("source") in SUBSCRIBED_SOURCES for e in opened) and tier(caller.email) == FREE:
         opened = [e for e in opened if e.get("source") not in SUBSCRIBED_SOURCES]
     return {e["course_id"]: View.CONTENT for e in opened}

@@ -29,6 +29,7 @@ class Enrollment(EntityModel):
     completed_at: str | None = None
     last_accessed: str | None = None
     organization_id: str | None = None
+    access_until: str | None = None  # UTC ISO 8601; None: no end (see `entities.access.access_until`)
 
 
 def enrollment_id(course_id: str, student_email: str) -> str:
@@ -56,10 +57,11 @@ class EnrollmentPolicy(Policy):
         course = store.find("Course", course_id)
         if course is None or not course.get("is_published"):
             raise InvalidInputError("Course is not open for enrollment", details={"course_id": course_id})
-        from entities.access import enrollment_source
+        from entities.access import access_until, enrollment_source
 
         source = enrollment_source(caller, course)
         return {
+            "access_until": access_until(caller, course, source),
             **data,
             "student_email": caller.email,
             "student_id": caller.user_id,

@@ -19,3 +19,122 @@ class RefundView(ResponseModel):
 class RefundAnswer(ResponseModel):
     success: Literal[True]
     refund: RefundView
+
+
+class Instructor(ResponseModel):
+    display_name: str
+    avatar_url: str | None
+
+
+class InstructorDetail(ResponseModel):
+    id: str | None = Field(description="The instructor's user id; null when they have no account here")
+    display_name: str
+    bio: str | None
+    avatar_url: str | None
+
+
+class Category(ResponseModel):
+    name: str | None
+
+
+class UserCourse(ResponseModel):
+    id: str
+    title: str
+    slug: str | None
+    description: str | None
+    short_description: str | None
+    thumbnail_url: str | None
+    level: Literal["beginner", "intermediate", "advanced"] | None
+    duration_hours: float = Field(ge=0)
+    total_lessons: int = Field(ge=0)
+    rating: float = Field(ge=0, le=5)
+    progress: float = Field(ge=0, le=100)
+    enrolled_at: str | None
+    last_accessed: str | None
+    instructor: Instructor
+    category: Category
+
+
+class UserCourses(ResponseModel):
+    courses: list[UserCourse]
+
+
+class LessonOutline(ResponseModel):
+    id: str
+    title: str
+    type: Literal["video", "text", "quiz"]
+    duration_minutes: int = Field(ge=0)
+    order_index: int
+    is_completed: bool
+
+
+class ModuleOutline(ResponseModel):
+    id: str
+    title: str
+    description: str | None
+    order_index: int
+    lessons: list[LessonOutline]
+
+
+class CourseDetailBody(ResponseModel):
+    id: str
+    title: str
+    slug: str | None
+    description: str | None
+    short_description: str | None
+    thumbnail_url: str | None
+    level: Literal["beginner", "intermediate", "advanced"] | None
+    duration_hours: float = Field(ge=0)
+    total_lessons: int = Field(ge=0)
+    rating: float = Field(ge=0, le=5)
+    price: float = Field(ge=0)
+    is_free: bool
+    modules: list[ModuleOutline]
+    instructor: InstructorDetail
+    requirements: list[str]
+    what_you_learn: list[str]
+    target_audience: list[str]
+
+
+class CourseDetail(ResponseModel):
+    course: CourseDetailBody
+
+
+class EnrollmentGrant(ResponseModel):
+    user_id: str | None
+    course_id: str
+    enrolled_at: str
+    access_until: str | None = Field(description="When access ends (UTC ISO 8601); null: no end set")
+    source: Literal["free", "subscription", "admin", "purchase", "enterprise"] | None
+
+
+class Enrolled(ResponseModel):
+    success: Literal[True]
+    message: str
+    enrollment: EnrollmentGrant
+
+
+class UpdatedProgress(ResponseModel):
+    course_progress: float = Field(ge=0, le=100)
+    lesson_progress: float = Field(ge=0, le=100)
+    total_time_spent: int = Field(ge=0, description="Seconds, over every lesson of the course")
+    completed_lessons: int = Field(ge=0)
+
+
+class CourseProgressAnswer(ResponseModel):
+    success: Literal[True]
+    updated_progress: UpdatedProgress
+
+
+class LessonProgressBody(ResponseModel):
+    lesson_id: str
+    progress_percentage: float = Field(ge=0, le=100)
+    time_spent_seconds: int = Field(ge=0)
+    completed: bool
+    last_accessed: str | None
+    quiz_score: float | None = Field(default=None, description="As reported by the learner's client; never counts")
+
+
+class LessonProgressAnswer(ResponseModel):
+    success: Literal[True]
+    lesson_progress: LessonProgressBody

@@ -51,6 +51,7 @@ API_MODULES = (
     "functions.video.zoom_webhook",
     "shared.api_routes",
     "rest.admin_payments",
+    "rest.courses",
 )
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 H = TypeVar("H", bound=Callable[..., Any])
