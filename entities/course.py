@@ -88,7 +88,8 @@ class Course(EntityModel):
     rating: float = Field(default=0, ge=0, le=5)
     rating_count: int = Field(default=0, ge=0)
     total_students: int = Field(default=0, ge=0)
-    # Derived on every write: lesson ids (unique across courses) and the search index.
+    # Derived on every write: free or not, lesson ids (unique across courses) and the search index.
+    is_free: bool = True
     lesson_ids: list[str] = Field(default_factory=list)
     search_tokens: list[str] = Field(default_factory=list)
 
@@ -103,6 +104,7 @@ class Course(EntityModel):
         from entities.search import course_tokens
 
         # Derived, whatever a writer sent: assigned quietly (validate_assignment would re-run this).
+        object.__setattr__(self, "is_free", not self.price)
         object.__setattr__(self, "lesson_ids", [str(lesson.id) for m in self.modules for lesson in m.lessons])
         object.__setattr__(self, "search_tokens", course_tokens(self))
         return self

@@ -57,12 +57,13 @@ def query_words(search: str) -> list[str]:
 
 
 def rank(course: dict[str, Any], searched: list[str]) -> float | None:
-    """How well the course matches every searched word (as a word or a word's prefix); None: it does not."""
+    """How well the course matches every searched word (as a word or a word's prefix); None: it does not.
+
+    Title and tags are read from the course; the rest from its stored `search_tokens`.
+    """
     title = words(course.get("title"))
     tags = words(" ".join(course.get("tags") or []))
-    body = words(
-        f"{course.get('short_description') or ''} {course.get('description') or ''} {course.get('category') or ''}"
-    )
+    indexed = set(course.get("search_tokens") or [])
     score = 0.0
     for wanted in searched:
         if wanted in title:
@@ -71,7 +72,7 @@ def rank(course: dict[str, Any], searched: list[str]) -> float | None:
             score += 3
         elif any(w.startswith(wanted) for w in tags):
             score += 2
-        elif any(w.startswith(wanted) for w in body):
+        elif wanted in indexed:
             score += 1
         else:
             return None

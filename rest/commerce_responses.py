@@ -138,3 +138,33 @@ class LessonProgressBody(ResponseModel):
 class LessonProgressAnswer(ResponseModel):
     success: Literal[True]
     lesson_progress: LessonProgressBody
+
+
+class MarketplaceCourse(ResponseModel):
+    id: str
+    title: str
+    short_description: str | None
+    thumbnail_url: str | None
+    level: Literal["beginner", "intermediate", "advanced"] | None
+    price: float = Field(ge=0)
+    original_price: float | None
+    is_free: bool
+    rating: float = Field(ge=0, le=5)
+    total_students: int = Field(ge=0)
+    duration_hours: float = Field(ge=0)
+    instructor: Instructor
+    category: Category
+    tags: list[str]
+
+
+class Pagination(ResponseModel):
+    current_page: int = Field(ge=1)
+    total_pages: int = Field(ge=0)
+    total_items: int = Field(ge=0)
+    has_next: bool
+    has_prev: bool
+
+
+class Marketplace(ResponseModel):
+    courses: list[MarketplaceCourse]
+    pagination: Pagination

@@ -52,6 +52,7 @@ API_MODULES = (
     "shared.api_routes",
     "rest.admin_payments",
     "rest.courses",
+    "rest.marketplace",
 )
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 H = TypeVar("H", bound=Callable[..., Any])
