@@ -87,6 +87,7 @@ class Course(EntityModel):
     # Kept by the server: learners' ratings and enrollments (SERVER_FIELDS).
     rating: float = Field(default=0, ge=0, le=5)
     rating_count: int = Field(default=0, ge=0)
+    rating_total: float = Field(default=0, ge=0)
     total_students: int = Field(default=0, ge=0)
     # Derived on every write: free or not, lesson ids (unique across courses) and the search index.
     is_free: bool = True
@@ -216,5 +217,5 @@ class CoursePolicy(Policy):
         return frozenset() if caller.is_admin else access.CONTENT_FIELDS
 
 
-SERVER_FIELDS = frozenset({"rating", "rating_count", "total_students"})
+SERVER_FIELDS = frozenset({"rating", "rating_count", "rating_total", "total_students"})
 ENTITY = EntityType(name="Course", model=Course, id_prefix="crs", policy=CoursePolicy(), protected_fields=SERVER_FIELDS)

@@ -30,6 +30,8 @@ class Enrollment(EntityModel):
     last_accessed: str | None = None
     organization_id: str | None = None
     access_until: str | None = None  # UTC ISO 8601; None: no end (see `entities.access.access_until`)
+    rating: int | None = Field(default=None, ge=1, le=5)  # the learner's one rating of the course
+    rated_at: str | None = None
 
 
 def enrollment_id(course_id: str, student_email: str) -> str:
@@ -71,6 +73,12 @@ class EnrollmentPolicy(Policy):
             "completed_at": None,
         }
 
+    def after_write(self, record: dict[str, Any]) -> None:
+        if record.get("created_date") == record.get("updated_date"):  # just created, not updated
+            from functions.learning.ratings import count_students
+
+            count_students([record["course_id"]])
+
     def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         require_signed_in(caller)
         if caller.is_admin:
@@ -88,5 +96,6 @@ ENTITY = EntityType(
     model=Enrollment,
     id_prefix="enr",
     policy=EnrollmentPolicy(),
+    protected_fields=frozenset({"rating", "rated_at"}),
     natural_id=lambda data: enrollment_id(str(data["course_id"]), str(data["student_email"])),
 )

@@ -168,3 +168,14 @@ class Pagination(ResponseModel):
 class Marketplace(ResponseModel):
     courses: list[MarketplaceCourse]
     pagination: Pagination
+
+
+class RatingBody(ResponseModel):
+    course_rating: float = Field(ge=0, le=5, description="Mean of the learners' ratings")
+    rating_count: int = Field(ge=1)
+    your_rating: int = Field(ge=1, le=5)
+
+
+class Rated(ResponseModel):
+    success: Literal[True]
+    rating: RatingBody

@@ -16,6 +16,7 @@ from pydantic import Field
 from entities import access, api, progress, store
 from entities.accounts import user_by_email
 from entities.enrollment import enrollment_id
+from functions.learning.ratings import rate_course
 from functions.learning.records import record_lesson
 from rest import commerce_responses as responses
 from rest.commerce_surface import rest_route
@@ -328,3 +329,30 @@ def lesson_progress(body: LessonProgressRequest, caller: Caller, lessonId: str) 
     if record.get("reported_quiz_score") is not None:
         answer["quiz_score"] = float(record["reported_quiz_score"])
     return {"success": True, "lesson_progress": answer}
+
+
+class RatingRequest(RequestModel):
+    rating: int = Field(ge=1, le=5)
+
+
+@rest_route(
+    "POST",
+    "/courses/{courseId}/rating",
+    name="rest.courses.rate",
+    request=RatingRequest,
+    response=responses.Rated,
+    path_schemas=_ID,
+    errors=(ForbiddenError, NotFoundError, ConflictError),
+)
+def rate(body: RatingRequest, caller: Caller, courseId: str) -> dict[str, Any]:
+    """Rate a course you are enrolled in, 1 to 5, once per enrollment; answers the course's new mean."""
+    visible_course(caller, courseId)
+    changes = rate_course(caller, courseId, body.rating)
+    return {
+        "success": True,
+        "rating": {
+            "course_rating": changes["rating"],
+            "rating_count": changes["rating_count"],
+            "your_rating": body.rating,
+        },
+    }

@@ -239,6 +239,10 @@ def fulfil_payment(payment: Payment, event: EventRef | None = None) -> Fulfilmen
         return result
 
     outcome: Fulfilment = run_transaction(run, settled=_duplicate_check(event, Fulfilment))
+    if outcome.new_enrollments:
+        from functions.learning.ratings import count_students
+
+        count_students([e["course_id"] for e in outcome.enrollments if e.get("purchase_id") == payment.purchase_id])
     return outcome
 
 

@@ -217,3 +217,30 @@ def test_bad_progress_is_400(gateway, make_user, teacher, payload):
     _, token = make_user("student")
     gateway.post(f"/api/courses/{course['id']}/enroll", headers=bearer(token))
     assert gateway.put(f"/api/courses/{course['id']}/progress", json=payload, headers=bearer(token)).status_code == 400
+
+
+def test_ratings_once_per_enrollment_and_student_counter(gateway, make_user, teacher):
+    course = _course()
+    tokens = [make_user("student")[1] for _ in range(3)]
+    for token in tokens:
+        assert gateway.post(f"/api/courses/{course['id']}/enroll", headers=bearer(token)).status_code == 201
+    assert store.get("Course", course["id"])["total_students"] == 3
+    first = gateway.post(f"/api/courses/{course['id']}/rating", json={"rating": 5}, headers=bearer(tokens[0]))
+    assert first.status_code == 200 and first.get_json()["rating"] == {
+        "course_rating": 5,
+        "rating_count": 1,
+        "your_rating": 5,
+    }
+    second = gateway.post(f"/api/courses/{course['id']}/rating", json={"rating": 2}, headers=bearer(tokens[1]))
+    assert second.get_json()["rating"]["course_rating"] == 3.5
+    again = gateway.post(f"/api/courses/{course['id']}/rating", json={"rating": 1}, headers=bearer(tokens[0]))
+    assert again.status_code == 409
+    _, outsider = make_user("student")
+    refused = gateway.post(f"/api/courses/{course['id']}/rating", json={"rating": 1}, headers=bearer(outsider))
+    assert refused.status_code == 403
+    for bad in ({"rating": 0}, {"rating": 6}, {"rating": "5"}, {}):
+        assert (
+            gateway.post(f"/api/courses/{course['id']}/rating", json=bad, headers=bearer(tokens[2])).status_code == 400
+        )
+    stored = store.get("Course", course["id"])
+    assert (stored["rating"], stored["rating_count"], stored["total_students"]) == (3.5, 2, 3)
