@@ -5,6 +5,7 @@ from __future__ import annotations
 from entities import (
     access_change,
     ai_usage,
+    bundle,
     certificate,
     course,
     enrollment,
@@ -35,5 +36,6 @@ ENTITIES: dict[str, EntityType] = {
         recording.ENTITY,
         access_change.ENTITY,
         payment_state.ENTITY,
+        bundle.ENTITY,
     )
 }
