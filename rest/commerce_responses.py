@@ -179,3 +179,61 @@ class RatingBody(ResponseModel):
 class Rated(ResponseModel):
     success: Literal[True]
     rating: RatingBody
+
+
+class CheckoutSession(ResponseModel):
+    sessionId: str = Field(description="Stripe Checkout Session id (cs_...)")
+    url: str = Field(description="Where to send the buyer")
+
+
+class PaymentIntentAnswer(ResponseModel):
+    client_secret: str = Field(description="For Stripe Elements")
+    payment_intent_id: str
+
+
+class PaidCourse(ResponseModel):
+    id: str
+    title: str
+
+
+class PaymentItem(ResponseModel):
+    id: str
+    amount: float = Field(ge=0, description="Major units (dollars)")
+    currency: str
+    status: Literal["succeeded", "pending", "failed", "refunded"]
+    payment_method: str
+    created_at: str
+    description: str
+    course: PaidCourse | None = None
+    invoice_url: str | None = Field(default=None, description="Stripe's hosted invoice, or the card receipt")
+
+
+class HistoryPagination(ResponseModel):
+    current_page: int = Field(ge=1)
+    total_pages: int = Field(ge=0)
+    total_items: int = Field(ge=0)
+
+
+class PaymentHistory(ResponseModel):
+    payments: list[PaymentItem]
+    pagination: HistoryPagination
+
+
+class PortalAnswer(ResponseModel):
+    url: str
+
+
+class SubscriptionView(ResponseModel):
+    id: str
+    plan_name: Literal["monthly", "annual", "enterprise"]
+    status: str = Field(description="Stripe's status: active, past_due, canceled, unpaid...")
+    current_period_start: str | None
+    current_period_end: str | None
+    cancel_at_period_end: bool
+    amount: float | None = Field(description="Per interval, major units; null for custom (enterprise) pricing")
+    currency: str
+    interval: Literal["month", "year"]
+
+
+class Subscriptions(ResponseModel):
+    subscriptions: list[SubscriptionView]

@@ -53,6 +53,7 @@ API_MODULES = (
     "rest.admin_payments",
     "rest.courses",
     "rest.marketplace",
+    "rest.payments",
 )
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 H = TypeVar("H", bound=Callable[..., Any])
