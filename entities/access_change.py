@@ -16,7 +16,15 @@ from pydantic import Field
 
 from entities.base import EntityModel, EntityType
 
-Cause = Literal["refund", "dispute_opened", "dispute_won", "dispute_lost", "subscription_ended", "subscription_resumed"]
+Cause = Literal[
+    "refund",
+    "dispute_opened",
+    "dispute_won",
+    "dispute_lost",
+    "subscription_ended",
+    "subscription_resumed",
+    "reconciliation",
+]
 
 
 class AccessChange(EntityModel):

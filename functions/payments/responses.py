@@ -94,6 +94,19 @@ class StripeWebhookResponse(RootModel[StripeEventHandled | StripeEventNotHandled
     """Every signed event is acknowledged with 200."""
 
 
+class DriftItem(ResponseModel):
+    """One disagreement between Stripe and the records (see `functions.payments.reconcile`)."""
+
+    kind: Literal["missing_purchase", "refund_not_recorded", "payment_without_access", "access_without_payment"]
+    fixed: bool
+    stripe_id: str | None = None
+    purchase_id: str | None = None
+    enrollment_id: str | None = None
+    course_id: str | None = None
+    course_ids: list[str] | None = None
+    user_email: str | None = None
+
+
 class SyncCoursePurchasesResponse(ResponseModel):
     success: Literal[True]
     purchases_synced: int = Field(ge=0, description="Paid course sessions found in the range")
@@ -102,6 +115,7 @@ class SyncCoursePurchasesResponse(ResponseModel):
     currency: str = Currency
     revenue_by_currency: dict[str, int] = Field(description="Currency -> revenue in minor units (cents)")
     new_enrollments: int = Field(ge=0)
+    drift: list[DriftItem] = Field(description="What disagreed before the sync (missing purchases are recorded by it)")
 
 
 class SyncStripeSubscriptionsResponse(ResponseModel):
@@ -111,3 +125,4 @@ class SyncStripeSubscriptionsResponse(ResponseModel):
     past_due: int = Field(ge=0)
     updated: int = Field(ge=0, description="Records created or changed")
     skipped: int = Field(ge=0, description="Subscriptions naming no user")
+    drift: list[DriftItem] = Field(description="Access that disagreed with the plans after the sync")

@@ -4,7 +4,9 @@ Role: admin. Rate: payments (10/min). Walks Stripe's completed Checkout Sessions
 created between `startDate` and `endDate` (both days included, UTC) with
 auto-pagination, and records each paid course purchase and its enrollments
 through the same exactly-once transaction as verify and the webhook: a second
-run over the same range writes nothing. Writes Purchase, Enrollment.
+run over the same range writes nothing. First it reports the drift between Stripe and the
+records in the range (`functions.payments.reconcile`), fixing access when `fix` is true.
+Writes Purchase, Enrollment, AccessChange.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from functions.payments import reconcile
 from functions.payments.fulfilment import fulfil_payment, payment_from_session
 from functions.payments.models import SyncCoursePurchasesRequest
 from functions.payments.responses import SyncCoursePurchasesResponse
@@ -44,6 +47,7 @@ def sync_course_purchases(body: SyncCoursePurchasesRequest, caller: Caller) -> d
         (datetime(body.endDate.year, body.endDate.month, body.endDate.day, tzinfo=UTC) + timedelta(days=1)).timestamp()
     )
     currency = config.currency()
+    drift = reconcile.before_course_sync(start, end, caller, fix=body.fix)
     synced = new_purchases = new_enrollments = 0
     revenue: dict[str, int] = {}
     with stripe_call("listing checkout sessions"):
@@ -70,4 +74,5 @@ def sync_course_purchases(body: SyncCoursePurchasesRequest, caller: Caller) -> d
         "currency": currency,
         "revenue_by_currency": revenue,
         "new_enrollments": new_enrollments,
+        "drift": drift,
     }

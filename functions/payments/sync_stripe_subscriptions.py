@@ -4,7 +4,9 @@ Role: admin. Rate: payments (10/min). Walks all of Stripe's subscriptions with
 auto-pagination and stores each one's state (records are keyed by Stripe
 subscription id; an unchanged one is not written, so a second run changes
 nothing). Subscriptions that name no user in their metadata are matched through
-their Stripe customer's metadata, else left out. Writes Subscription.
+their Stripe customer's metadata, else left out. Then subscription-sourced access is
+checked against the plans (`functions.payments.reconcile`), and fixed when `fix` is true.
+Writes Subscription, Enrollment, AccessChange.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from entities import store
+from functions.payments import reconcile
 from functions.payments.fulfilment import apply_subscription, subscription_state
 from functions.payments.models import SyncStripeSubscriptionsRequest
 from functions.payments.responses import SyncStripeSubscriptionsResponse
@@ -61,4 +65,8 @@ def sync_stripe_subscriptions(body: SyncStripeSubscriptionsRequest, caller: Call
             counts["cancelled"] += status == "canceled"
             counts["past_due"] += status == "past_due"
             counts["updated"] += result.changed
-    return {"success": True, **counts}
+    users = [
+        str(r["user_email"]) for r in store.query("Subscription", None, limit=store.MAX_LIMIT) if r.get("user_email")
+    ]
+    drift = reconcile.subscription_access(users, reconcile.admin_cause(caller), fix=body.fix)
+    return {"success": True, **counts, "drift": drift}
