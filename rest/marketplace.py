@@ -145,22 +145,33 @@ def page_without_search(query: MarketplaceQuery) -> tuple[list[dict[str, Any]], 
 
 
 def page_of_candidates(query: MarketplaceQuery) -> tuple[list[dict[str, Any]], int]:
-    """Candidates (from the index for the longest searched word), then every word, ranked or sorted."""
+    """Candidates (from the index for the longest searched word), then every word, ranked or sorted.
+
+    Only the shown fields are read; whether a course holds each other searched word is asked
+    of the index too (ids only), so no course's token list ever leaves Firestore.
+    """
     from google.cloud.firestore import FieldFilter
 
     wanted = search.query_words(query.search or "")
-    candidates_query = _base(query)
+    base = _base(query)
+    candidates_query = base
+    holders: dict[str, set[str]] = {}
     if wanted:
         anchor = max(wanted, key=len)
-        candidates_query = candidates_query.where(filter=FieldFilter("search_tokens", "array_contains", anchor))
-    candidates = candidates_query.select([*SHOWN, "search_tokens"]).limit(SEARCH_CANDIDATES).stream(**io())
+        candidates_query = base.where(filter=FieldFilter("search_tokens", "array_contains", anchor))
+        for word in wanted:
+            if word != anchor:
+                found = base.where(filter=FieldFilter("search_tokens", "array_contains", word)).select([])
+                holders[word] = {s.id for s in found.limit(SEARCH_CANDIDATES * 5).stream(**io())}
+    candidates = candidates_query.select(SHOWN).limit(SEARCH_CANDIDATES).stream(**io())
     bounds = price_bounds(query.price_range)
     ranked: list[tuple[float, dict[str, Any]]] = []
     for snapshot in candidates:
         course = {**existing_data(snapshot), "id": snapshot.id}
         if not _in_range(course, bounds):
             continue
-        score = search.rank(course, wanted)
+        indexed = [w for w in wanted if w not in holders or snapshot.id in holders[w]]
+        score = search.rank({**course, "search_tokens": indexed}, wanted)
         if score is not None:
             ranked.append((score, course))
     if query.sort or not wanted:
