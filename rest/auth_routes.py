@@ -224,7 +224,6 @@ def mfa_activate(body: TokenRequest, caller: Caller) -> Any:
     request=MfaVerifyRequest,
     response=responses.MfaVerified,
     anonymous=True,
-    rate=("rest.login",),
     settings=_MFA,
     errors=_SIGN_IN_ERRORS,
 )
