@@ -59,6 +59,10 @@ CORS_ALLOW_HEADERS = ", ".join(
     ]
 )
 CORS_EXPOSE_HEADERS = "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
+# Answers are data: a browser that renders one anyway runs and loads nothing from it.
+# An HTML page (the API docs) sends a policy of its own that allows its own assets.
+DATA_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+HSTS = "max-age=63072000; includeSubDomains"
 
 
 @dataclass
@@ -427,9 +431,9 @@ def to_json(body: Any) -> str:
 
 
 def cors_headers(req: flask.Request | None) -> dict[str, str]:
-    """Browsers send Origin on every cross-origin call; other clients get no CORS headers."""
+    """Browsers send Origin on every cross-origin call: only allowed origins are answered, other clients never."""
     origin = req.headers.get("Origin") if req is not None else None
-    if not origin:
+    if not origin or origin.rstrip("/") not in config.cors_allowed_origins():
         return {"Vary": "Origin"}
     return {
         "Access-Control-Allow-Origin": origin,
@@ -441,6 +445,17 @@ def cors_headers(req: flask.Request | None) -> dict[str, str]:
     }
 
 
+def security_headers() -> dict[str, str]:
+    headers = {
+        "Content-Security-Policy": DATA_CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+    if config.is_production():
+        headers["Strict-Transport-Security"] = HSTS  # browsers ignore it over plain HTTP (the emulator)
+    return headers
+
+
 def _response(reply: Reply, req: flask.Request | None) -> flask.Response:
     import flask
 
@@ -449,5 +464,5 @@ def _response(reply: Reply, req: flask.Request | None) -> flask.Response:
         body: str | bytes = to_json(reply.body).encode("utf-8", "backslashreplace")
     else:
         body = reply.body if isinstance(reply.body, str | bytes) else str(reply.body)
-    headers = {**cors_headers(req), **reply.headers}
+    headers = {**cors_headers(req), **security_headers(), **reply.headers}
     return flask.Response(body, status=reply.status, content_type=reply.content_type, headers=list(headers.items()))
