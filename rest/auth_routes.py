@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from entities import accounts
 from rest import accounts as rest_accounts
-from rest import mfa, responses, sessions
+from rest import api_keys, mfa, responses, sessions
 from rest.surface import rest_route
 from shared import config
 from shared.auth import Caller
@@ -244,3 +244,38 @@ def mfa_verify(body: MfaVerifyRequest, caller: Caller) -> Any:
 def mfa_disable(body: TokenRequest, caller: Caller) -> Any:
     """Turn MFA off; it takes a current TOTP code."""
     return mfa.disable(str(caller.user_id), body.token)
+
+
+# --- API keys --------------------------------------------------------------------------
+
+
+class CreateApiKey(RequestModel):
+    name: str = Field(min_length=1, max_length=100, description="What the key is for")
+
+
+@rest_route(
+    "POST",
+    "/auth/api-keys",
+    name="rest.auth.createApiKey",
+    request=CreateApiKey,
+    response=responses.ApiKeyCreated,
+    status=201,
+    errors=(ForbiddenError,),
+)
+def create_api_key(body: CreateApiKey, caller: Caller) -> Reply:
+    """A new API key acting as the caller (test_pk_ in test environments, live_pk_ in production), shown once."""
+    return Reply(api_keys.create(caller, body.name), status=201)
+
+
+@rest_route("GET", "/auth/api-keys", name="rest.auth.apiKeys", response=responses.ApiKeyList)
+def list_api_keys(_body: Any, caller: Caller) -> Any:
+    """The caller's API keys (never the keys themselves)."""
+    return api_keys.listing(str(caller.user_id))
+
+
+@rest_route(
+    "DELETE", "/auth/api-keys/{id}", name="rest.auth.revokeApiKey", response=responses.Done, errors=(NotFoundError,)
+)
+def revoke_api_key(_body: Any, caller: Caller, id: str) -> Any:
+    """Revoke one of the caller's API keys."""
+    return api_keys.revoke(str(caller.user_id), id)

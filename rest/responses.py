@@ -76,3 +76,22 @@ class MfaActivated(ResponseModel):
     success: Literal[True]
     message: str
     backup_codes: list[str] = Field(description="Ten one-use codes, shown this once")
+
+
+class ApiKey(ResponseModel):
+    id: str
+    name: str
+    prefix: str = Field(description="The key's first characters, to tell keys apart")
+    environment: Literal["test", "live"]
+    created_at: str
+
+
+class ApiKeyCreated(ResponseModel):
+    success: Literal[True]
+    key: str = Field(description="The key itself: shown this once")
+    api_key: ApiKey
+
+
+class ApiKeyList(ResponseModel):
+    success: Literal[True]
+    api_keys: list[ApiKey]

@@ -210,6 +210,14 @@ class RequestHeaders(Protocol):
     def get(self, key: str, /) -> str | None: ...
 
 
+# Bearer credentials that are not tokens, by prefix (API keys): each resolves to its caller.
+KEY_SCHEMES: dict[str, Callable[[str, str], Caller]] = {}
+
+
+def register_key_scheme(prefix: str, resolve: Callable[[str, str], Caller]) -> None:
+    KEY_SCHEMES[prefix] = resolve
+
+
 def caller_from_headers(headers: RequestHeaders, ip: str) -> Caller:
     """Resolve the caller from request headers; no token at all means anonymous."""
     service_token = _bearer(headers.get("Base44-Service-Authorization"))
@@ -224,4 +232,7 @@ def caller_from_headers(headers: RequestHeaders, ip: str) -> Caller:
     token = _bearer(headers.get("Authorization"))
     if token is None:
         return Caller(user_id=None, email=None, role=None, ip=ip)
+    for prefix, resolve in KEY_SCHEMES.items():
+        if token.startswith(prefix):
+            return resolve(token, ip)
     return _caller_from_claims(decode_token(token), ip)
