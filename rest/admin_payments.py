@@ -8,7 +8,7 @@ from pydantic import Field, StringConstraints
 
 from functions.payments.refunds import refund_payment
 from rest.commerce_responses import RefundAnswer
-from rest.commerce_surface import PAYMENT_RATE, rest_route
+from rest.surface import PAYMENT_RATE, rest_route
 from shared import config
 from shared.auth import Caller, Role
 from shared.errors import ConflictError, InvalidInputError, NotFoundError

@@ -19,9 +19,17 @@ from entities.enrollment import enrollment_id
 from functions.learning.ratings import rate_course
 from functions.learning.records import record_lesson
 from rest import commerce_responses as responses
-from rest.commerce_surface import rest_route
+from rest.surface import rest_route
 from shared.auth import Caller
-from shared.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from shared.errors import (
+    AlreadyEnrolledError,
+    ConflictError,
+    CourseAccessDeniedError,
+    CourseNotFoundError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+)
 from shared.http import Reply
 from shared.models import EntityId, RequestModel
 
@@ -169,7 +177,7 @@ def visible_course(caller: Caller, course_id: str) -> dict[str, Any]:
     try:
         return api.get_record("Course", caller, course_id)
     except (NotFoundError, InvalidInputError):
-        raise NotFoundError("Course not found", details={"course_id": course_id}) from None
+        raise CourseNotFoundError("Course not found", details={"course_id": course_id}) from None
 
 
 # --- routes -------------------------------------------------------------------------------
@@ -227,11 +235,13 @@ def enroll(_body: Any, caller: Caller, courseId: str) -> Reply:
     """
     course = visible_course(caller, courseId)
     if not course.get("is_published"):
-        raise NotFoundError("Course not found", details={"course_id": courseId})
+        raise CourseNotFoundError("Course not found", details={"course_id": courseId})
     try:
         created = api.create_record("Enrollment", caller, {"course_id": courseId, "student_email": caller.email})
     except ConflictError:
-        raise ConflictError("Already enrolled in this course", details={"course_id": courseId}) from None
+        raise AlreadyEnrolledError("Already enrolled in this course", details={"course_id": courseId}) from None
+    except ForbiddenError as refused:  # paid without a plan, or the free tier's limit
+        raise CourseAccessDeniedError(refused.message, details=refused.details) from None
     until = created.get("access_until")
     if until is None and created.get("source") in access.SUBSCRIBED_SOURCES:
         live = store.query("Subscription", {"user_email": caller.email, "status": list(access.TIER_STATUSES)}, limit=10)
@@ -249,7 +259,7 @@ def enroll(_body: Any, caller: Caller, courseId: str) -> Reply:
 def _enrollment_for(caller: Caller, course_id: str) -> str:
     found = store.find("Enrollment", enrollment_id(course_id, caller.email or ""))
     if found is None:
-        raise ForbiddenError("Not enrolled in this course", details={"course_id": course_id})
+        raise CourseAccessDeniedError("Not enrolled in this course", details={"course_id": course_id})
     return str(found["id"])
 
 
@@ -347,7 +357,10 @@ class RatingRequest(RequestModel):
 def rate(body: RatingRequest, caller: Caller, courseId: str) -> dict[str, Any]:
     """Rate a course you are enrolled in, 1 to 5, once per enrollment; answers the course's new mean."""
     visible_course(caller, courseId)
-    changes = rate_course(caller, courseId, body.rating)
+    try:
+        changes = rate_course(caller, courseId, body.rating)
+    except ForbiddenError as refused:
+        raise CourseAccessDeniedError(refused.message, details=refused.details) from None
     return {
         "success": True,
         "rating": {

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from entities import search, store
 from entities.accounts import EMAILS
 from rest import commerce_responses as responses
-from rest.commerce_surface import rest_route
+from rest.surface import rest_route
 from shared.auth import Caller
 from shared.errors import InvalidInputError
 from shared.firestore import client, existing_data, io

@@ -17,7 +17,7 @@ from entities import store
 from functions.payments import catalog, checkout
 from functions.payments.models import RedirectUrl
 from rest import commerce_responses as responses
-from rest.commerce_surface import PAYMENT_RATE, rest_route
+from rest.surface import PAYMENT_RATE, rest_route
 from shared import config
 from shared.auth import Caller
 from shared.errors import ConflictError, InvalidInputError, NotFoundError

@@ -16,14 +16,16 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from entities.subscription import ACTIVE_STATUSES
 from shared import router
 from shared.auth import Caller, Role
 from shared.errors import (
     AccountLockedError,
+    AlreadyEnrolledError,
     AppError,
     ConfigurationError,
     ConflictError,
+    CourseAccessDeniedError,
+    CourseNotFoundError,
     ForbiddenError,
     InvalidCredentialsError,
     InvalidInputError,
@@ -40,7 +42,6 @@ from shared.errors import (
     UnsupportedMediaTypeError,
     UpstreamError,
 )
-from shared.firestore import client, io
 from shared.http import Surface, register_surface
 
 SURFACE = "7p"
@@ -62,6 +63,9 @@ ERROR_CODES: dict[type[AppError], str] = {
     RateLimitedError: "RATE_LIMIT_EXCEEDED",
     ForbiddenError: "FORBIDDEN",
     NotFoundError: "NOT_FOUND",
+    CourseNotFoundError: "COURSE_NOT_FOUND",
+    CourseAccessDeniedError: "COURSE_ACCESS_DENIED",
+    AlreadyEnrolledError: "COURSE_ALREADY_ENROLLED",
     MethodNotAllowedError: "METHOD_NOT_ALLOWED",
     ConflictError: "CONFLICT",
     PayloadTooLargeError: "PAYLOAD_TOO_LARGE",
@@ -126,22 +130,10 @@ class TierCache:
 
 
 def subscription_tier(email: str) -> str:
-    """enterprise, premium (a monthly or annual plan) or free, from the user's active subscriptions."""
-    from google.cloud.firestore import FieldFilter
+    """enterprise, premium (a monthly or annual plan) or free: the course access rule's own tiers."""
+    from entities.access import tier
 
-    if not email:
-        return "free"
-    plans = {
-        (snapshot.to_dict() or {}).get("plan")
-        for snapshot in client()
-        .collection("Subscription")
-        .where(filter=FieldFilter("user_email", "==", email))
-        .where(filter=FieldFilter("status", "in", list(ACTIVE_STATUSES)))
-        .stream(**io())
-    }
-    if "enterprise" in plans:
-        return "enterprise"
-    return "premium" if plans & {"monthly", "annual"} else "free"
+    return tier(email)
 
 
 tiers = TierCache()

@@ -93,6 +93,18 @@ class ConflictError(AppError):
     status, code, default_message = 409, "CONFLICT", "Resource already exists"
 
 
+class CourseNotFoundError(NotFoundError):
+    """A course that is not there, or not for the caller to see."""
+
+
+class CourseAccessDeniedError(ForbiddenError):
+    """A course the caller may not enroll in or study (paid without a plan, the free tier's limit)."""
+
+
+class AlreadyEnrolledError(ConflictError):
+    """An enrollment in the course exists already."""
+
+
 class PayloadTooLargeError(AppError):
     status, code, default_message = 413, "PAYLOAD_TOO_LARGE", "Request body too large"
 

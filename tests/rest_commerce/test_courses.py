@@ -62,6 +62,7 @@ def test_enroll_then_list_and_detail(gateway, make_user, teacher):
     assert body.enrollment.access_until is None
     again = gateway.post(f"/api/courses/{course['id']}/enroll", headers=bearer(token))
     assert again.status_code == 409
+    assert (again.get_json()["success"], again.get_json()["code"]) == (False, "COURSE_ALREADY_ENROLLED")
     listed = responses.UserCourses.model_validate(gateway.get("/api/courses", headers=bearer(token)).get_json())
     [mine] = listed.courses
     assert (mine.id, mine.progress, mine.total_lessons, mine.duration_hours) == (course["id"], 0, 2, 1.0)
@@ -96,6 +97,7 @@ def test_paid_course_points_to_checkout_unless_on_a_plan(gateway, make_user, tea
     user, token = make_user("student")
     refused = gateway.post(f"/api/courses/{course['id']}/enroll", headers=bearer(token))
     assert refused.status_code == 403 and refused.get_json()["details"]["checkout"] == "course"
+    assert refused.get_json()["code"] == "COURSE_ACCESS_DENIED"
     store.create(
         "Subscription",
         {
@@ -116,7 +118,8 @@ def test_unknown_or_unpublished_course_is_404(gateway, make_user, teacher):
     draft = _course(is_published=False, title="Draft", modules=[])
     _, token = make_user("student")
     for path in (f"/api/courses/{draft['id']}", "/api/courses/crs_nope"):
-        assert gateway.get(path, headers=bearer(token)).status_code == 404
+        missing = gateway.get(path, headers=bearer(token))
+        assert missing.status_code == 404 and missing.get_json()["code"] == "COURSE_NOT_FOUND"
     assert gateway.post(f"/api/courses/{draft['id']}/enroll", headers=bearer(token)).status_code == 404
 
 
