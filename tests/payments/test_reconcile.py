@@ -48,7 +48,7 @@ def test_a_refund_made_at_stripe_alone_is_reported_then_fixed(stripe_server, mak
 
 
 def test_access_without_payment_and_payment_without_access(stripe_server, make_user, make_course, invoke):
-    course, user, purchase = _bought(stripe_server, make_user, make_course, invoke)
+    course, user, _purchase = _bought(stripe_server, make_user, make_course, invoke)
     store.update("Enrollment", enrollment_id(course["id"], user["email"]), {"status": "expired"})
     stray_course = make_course(title="Stray")
     stray = store.create(

@@ -1,4 +1,4 @@
-"""The 7P surface's payment routes against localstripe: checkout (course, plan, bundle), payment intents, history, portal, subscriptions."""
+"""The 7P payment routes against localstripe: checkout, payment intents, history, portal, subscriptions."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def test_payment_intent_is_priced_by_the_course_and_fulfilled_by_its_webhook(
 
 def test_history_portal_and_subscriptions(stripe_server, make_user, make_course, gateway, invoke):
     course = make_course(title="Bought", price=49.99)
-    user, token = make_user("student")
+    _, token = make_user("student")
     assert gateway.post("/api/payments/customer-portal", json={}, headers=bearer(token)).status_code == 404
     empty = gateway.get("/api/payments/history", headers=bearer(token))
     assert empty.status_code == 200 and empty.get_json()["payments"] == []
