@@ -14,18 +14,27 @@ A caller sees a course in one of three views:
 Access comes from GRANTS, asked in order. Each grant answers for a whole batch of courses,
 so a page of courses costs one query per grant, not one per course. Free courses follow
 the same rule as paid ones: their content is for enrolled students.
+
+Plans make TIERS: an active `monthly` or `annual` subscription is PREMIUM (every published
+course may be enrolled in without payment, source `subscription`), `enterprise` is
+ENTERPRISE (the organization's licence), no subscription is FREE (free courses only, at
+most `FREE_TIER_COURSE_LIMIT` active ones). An enrollment that came from a subscription
+opens its course only while the caller's tier still includes it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
 from entities import store
-from entities.course import teaches
+from entities.course import is_paid, teaches
 from entities.query import FIRESTORE_IN_LIMIT
+from shared import config
 from shared.auth import Caller
+from shared.errors import ForbiddenError
 
 
 class View(IntEnum):
@@ -40,6 +49,59 @@ LESSON_CONTENT = frozenset({"content", "video_url"})
 ANSWER_KEYS = frozenset({"correct_answer", "explanation"})
 # Enrollment states that still open the course; cancelled, refunded and expired ones do not.
 ACCESS_STATUSES = frozenset({"active", "completed"})
+
+FREE, PREMIUM, ENTERPRISE = "free", "premium", "enterprise"
+TIER_OF_PLAN = {"monthly": PREMIUM, "annual": PREMIUM, "enterprise": ENTERPRISE}
+# Subscription states that still give the plan's tier; past_due keeps it while Stripe retries.
+TIER_STATUSES = ("active", "trialing", "past_due")
+SUBSCRIBED_SOURCES = frozenset({"subscription"})
+
+
+def tier(email: str | None) -> str:
+    """FREE, PREMIUM or ENTERPRISE: the best plan among the user's live subscriptions."""
+    if not email:
+        return FREE
+    subs = store.query("Subscription", {"user_email": email, "status": list(TIER_STATUSES)}, limit=10)
+    tiers = {TIER_OF_PLAN.get(str(s.get("plan")), FREE) for s in subs}
+    return ENTERPRISE if ENTERPRISE in tiers else PREMIUM if PREMIUM in tiers else FREE
+
+
+def enrollment_source(caller: Caller, course: dict[str, Any]) -> str:
+    """How the caller may enroll in the course without paying: `free` or `subscription`.
+
+    A paid course needs a plan (403 pointing to checkout otherwise); on the free tier a
+    free course is refused once the caller holds the limit of active free enrollments.
+    """
+    level = tier(caller.email)
+    if is_paid(course):
+        if level == FREE:
+            raise ForbiddenError(
+                "This course is paid: enroll through checkout",
+                details={"course_id": course.get("id"), "reason": "payment_required", "checkout": "course"},
+            )
+        return "subscription"
+    limit = config.free_tier_course_limit()
+    if level == FREE and limit > 0:
+        held = store.count("Enrollment", {"student_email": caller.email, "source": "free", "status": "active"})
+        if held >= limit:
+            raise ForbiddenError(
+                f"The free tier allows {limit} active free courses: complete one or subscribe",
+                details={"course_id": course.get("id"), "reason": "free_tier_limit", "limit": limit},
+            )
+    return "free"
+
+
+def access_until(caller: Caller, course: dict[str, Any], source: str) -> str | None:
+    """When an enrollment made now stops opening the course: the course's `access_days` after
+    today, or for a subscription the end of its paid period (renewals carry it on: the tier is
+    what counts while it lasts); None when neither sets an end."""
+    if source in SUBSCRIBED_SOURCES:
+        return None
+    days = course.get("access_days")
+    if not days:
+        return None
+    return (datetime.now(UTC) + timedelta(days=int(days))).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
 
 # A grant takes the caller and the courses not yet fully open to them, and answers the
 # view it grants for each course id it opens.
@@ -63,11 +125,17 @@ def _enrolled(caller: Caller, courses: list[dict[str, Any]]) -> dict[str, View]:
         query["course_id"] = sorted(wanted)
     enrollments = store.query("Enrollment", query, limit=store.MAX_LIMIT)
     enrollments = _within_licence(enrollments)
-    return {
-        e["course_id"]: View.CONTENT
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    opened = [
+        e
         for e in enrollments
-        if e.get("course_id") in wanted and e.get("status") in ACCESS_STATUSES
-    }
+        if e.get("course_id") in wanted
+        and e.get("status") in ACCESS_STATUSES
+        and (not e.get("access_until") or str(e["access_until"]) > now)
+    ]
+    if any(e.get("source") in SUBSCRIBED_SOURCES for e in opened) and tier(caller.email) == FREE:
+        opened = [e for e in opened if e.get("source") not in SUBSCRIBED_SOURCES]
+    return {e["course_id"]: View.CONTENT for e in opened}
 
 
 def _within_licence(enrollments: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -49,10 +49,11 @@ def normalise_email(value: str) -> str:
 
 
 def check_password_strength(password: str) -> str:
+    """The one policy for new passwords, on every surface: 8 to 256 characters, mixed case and digits."""
     if len(password) < 8 or len(password) > 256:
         raise ValueError("password must be 8 to 256 characters")
-    if not (re.search(r"[A-Za-z]", password) and re.search(r"[^A-Za-z]", password)):
-        raise ValueError("password must mix letters with digits or symbols")
+    if not (re.search(r"[a-z]", password) and re.search(r"[A-Z]", password) and re.search(r"[0-9]", password)):
+        raise ValueError("password must mix upper and lower case letters and digits")
     return password
 
 
@@ -235,26 +236,35 @@ def login(body: LoginRequest) -> dict[str, Any]:
 
     Both count towards the same lockout (`entities.lockout`), keyed by the address.
     """
-    attempt = lockout.begin(body.email)
-    user = user_by_email(body.email)
+    user, attempt, stored = verified_user(body.email, body.password)
+    lockout.succeeded(attempt)
+    if user.get("disabled"):
+        raise ForbiddenError("This account is disabled")
+    if auth.password_needs_rehash(stored):
+        set_password(user["id"], body.password)
+    return session_for(user)
+
+
+def verified_user(email: str, password: str) -> tuple[dict[str, Any], lockout.Attempt, str]:
+    """The user these credentials open, the counted attempt and the stored hash; else a 401.
+
+    The attempt stays counted until the caller settles it with `lockout.succeeded`.
+    """
+    attempt = lockout.begin(email)
+    user = user_by_email(email)
     stored = None
     if user is not None:
         snapshot = client().collection(CREDENTIALS).document(user["id"]).get(**io())
         stored = existing_data(snapshot).get("password_hash") if snapshot.exists else None
     if user is None or stored is None:
-        auth.hash_password(body.password)  # same work as a real check: no timing oracle
-    if user is None or stored is None or not auth.verify_password(stored, body.password):
+        auth.hash_password(password)  # same work as a real check: no timing oracle
+    if user is None or stored is None or not auth.verify_password(stored, password):
         lockout.failed(attempt)
         raise InvalidCredentialsError()
-    lockout.succeeded(attempt)
-    if user.get("disabled"):
-        raise ForbiddenError("This account is disabled")
-    if auth.password_needs_rehash(stored):
-        _set_password(user["id"], body.password)
-    return session_for(user)
+    return user, attempt, stored
 
 
-def _set_password(user_id: str, password: str) -> None:
+def set_password(user_id: str, password: str) -> None:
     client().collection(CREDENTIALS).document(user_id).set(
         {"password_hash": auth.hash_password(password), "changed_at": now_iso()}, **io()
     )
@@ -303,7 +313,7 @@ def reset_password(body: ResetPassword) -> dict[str, Any]:
         return str(existing_data(snapshot)["user_id"])
 
     user_id = run_transaction(consume)
-    _set_password(user_id, body.new_password)
+    set_password(user_id, body.new_password)
     sessions.end_all_sessions(user_id)
     return {"success": True}
 
@@ -317,7 +327,7 @@ def change_password(body: ChangePassword, caller: Caller) -> dict[str, Any]:
     stored = existing_data(snapshot).get("password_hash") if snapshot.exists else None
     if stored is None or not auth.verify_password(stored, body.current_password):
         raise InvalidCredentialsError("Current password is incorrect")
-    _set_password(str(user_id), body.new_password)
+    set_password(str(user_id), body.new_password)
     sessions.end_all_sessions(str(user_id))
     user = store.find("User", str(user_id))
     if user is None:

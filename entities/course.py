@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 
 from entities.base import EntityModel, EntityType, Policy, require_signed_in
 from shared.auth import Caller, Role
-from shared.errors import ForbiddenError
+from shared.errors import ConflictError, ForbiddenError
 from shared.firestore import new_id
 
 
@@ -48,6 +48,7 @@ class Lesson(_Identified):
     duration: int | None = Field(default=None, ge=0, le=100_000)  # minutes
     video_url: str | None = None
     order: int | None = None
+    type: Literal["video", "text", "quiz"] | None = None
 
 
 class Module(_Identified):
@@ -76,6 +77,23 @@ class Course(EntityModel):
     final_project: dict[str, Any] | None = None
     organization_id: str | None = None
     skills: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list, max_length=30)
+    slug: str | None = Field(default=None, max_length=120, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # unique
+    short_description: str | None = Field(default=None, max_length=500)
+    original_price: float | None = Field(default=None, ge=0, le=100_000)
+    duration_hours: float | None = Field(default=None, ge=0, le=10_000)
+    requirements: list[str] = Field(default_factory=list, max_length=50)
+    what_you_learn: list[str] = Field(default_factory=list, max_length=50)
+    target_audience: list[str] = Field(default_factory=list, max_length=50)
+    access_days: int | None = Field(default=None, ge=1, le=36_500)  # how long an enrollment opens it; None: for good
+    # Kept by the server: learners' ratings and enrollments (SERVER_FIELDS).
+    rating: float = Field(default=0, ge=0, le=5)
+    rating_count: int = Field(default=0, ge=0)
+    rating_total: float = Field(default=0, ge=0)
+    total_students: int = Field(default=0, ge=0)
+    # Derived on every write: free or not, lesson ids (unique across courses) and the search index.
+    is_free: bool = True
+    lesson_ids: list[str] = Field(default_factory=list)
+    search_tokens: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Course:
@@ -85,6 +103,12 @@ class Course(EntityModel):
                 if item in seen:
                     raise ValueError(f"duplicate module or lesson id {item}")
                 seen.add(str(item))
+        from entities.search import course_tokens
+
+        # Derived, whatever a writer sent: assigned quietly (validate_assignment would re-run this).
+        object.__setattr__(self, "is_free", not self.price)
+        object.__setattr__(self, "lesson_ids", [str(lesson.id) for m in self.modules for lesson in m.lessons])
+        object.__setattr__(self, "search_tokens", course_tokens(self))
         return self
 
 
@@ -98,6 +122,41 @@ def lesson_ids(course: dict[str, Any]) -> list[str]:
 
 def teaches(caller: Caller, course: dict[str, Any]) -> bool:
     return caller.email is not None and caller.email in (course.get("instructor_email"), course.get("created_by"))
+
+
+def named_lesson_ids(data: dict[str, Any]) -> list[str]:
+    """Lesson ids a writer names (ids the server generates are unique already)."""
+    modules = data.get("modules")
+    if not isinstance(modules, list):
+        return []
+    return [
+        str(lesson["id"])
+        for module in modules
+        if isinstance(module, dict) and isinstance(module.get("lessons"), list)
+        for lesson in module["lessons"]
+        if isinstance(lesson, dict) and isinstance(lesson.get("id"), str)
+    ]
+
+
+def refuse_clashes(data: dict[str, Any], own_id: str | None) -> None:
+    """409 when another course has the slug or one of the lesson ids: a lesson id finds its one course."""
+    from google.cloud.firestore import FieldFilter
+
+    from entities import store
+    from entities.query import FIRESTORE_IN_LIMIT
+    from shared.firestore import io
+
+    slug = data.get("slug")
+    if isinstance(slug, str) and any(c["id"] != own_id for c in store.query("Course", {"slug": slug}, limit=2)):
+        raise ConflictError("Another course has this slug", details={"slug": slug})
+    wanted = named_lesson_ids(data)
+    for start in range(0, len(wanted), FIRESTORE_IN_LIMIT):
+        chunk = wanted[start : start + FIRESTORE_IN_LIMIT]
+        found = store.collection("Course").where(filter=FieldFilter("lesson_ids", "array_contains_any", chunk))
+        for snapshot in found.limit(2).stream(**io()):
+            if snapshot.id != own_id:
+                taken = sorted(set(chunk) & set((snapshot.to_dict() or {}).get("lesson_ids") or []))
+                raise ConflictError("Lesson ids belong to another course", details={"lesson_ids": taken})
 
 
 class CoursePolicy(Policy):
@@ -118,6 +177,7 @@ class CoursePolicy(Policy):
 
     def check_create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
         require_signed_in(caller)
+        refuse_clashes(data, None)
         if caller.is_admin:
             return data
         if caller.role != Role.INSTRUCTOR:
@@ -129,11 +189,13 @@ class CoursePolicy(Policy):
     def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         require_signed_in(caller)
         if caller.is_admin:
+            refuse_clashes(changes, existing.get("id"))
             return changes
         if caller.role != Role.INSTRUCTOR or not teaches(caller, existing):
             raise ForbiddenError("Only the course's instructor or an admin may change it")
         if changes.get("instructor_email", existing.get("instructor_email")) != existing.get("instructor_email"):
             raise ForbiddenError("Only an admin may hand a course to another instructor")
+        refuse_clashes(changes, existing.get("id"))
         return changes
 
     def check_delete(self, caller: Caller, existing: dict[str, Any]) -> None:
@@ -156,11 +218,13 @@ class CoursePolicy(Policy):
         return frozenset() if caller.is_admin else access.CONTENT_FIELDS
 
 
+SERVER_FIELDS = frozenset({"rating", "rating_count", "rating_total", "total_students"})
 ENTITY = EntityType(
     name="Course",
     model=Course,
     id_prefix="crs",
     policy=CoursePolicy(),
+    protected_fields=SERVER_FIELDS,
     # The catalogue: published courses by date, price or title; by category or level.
     indexes=(
         ("is_published", "price"),

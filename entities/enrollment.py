@@ -10,7 +10,6 @@ from pydantic import Field
 
 from entities import store
 from entities.base import EntityModel, EntityType, Policy, require_signed_in
-from entities.course import is_paid
 from shared.auth import Caller, Role
 from shared.errors import ForbiddenError, InvalidInputError
 
@@ -21,7 +20,8 @@ class Enrollment(EntityModel):
     course_id: str = Field(min_length=1, max_length=128)
     student_email: str = Field(min_length=3, max_length=320)
     student_id: str | None = None
-    status: Literal["active", "completed", "cancelled", "refunded", "expired"] = "active"
+    # suspended: a dispute of its payment is open; refunded: its payment came back.
+    status: Literal["active", "completed", "cancelled", "refunded", "expired", "suspended"] = "active"
     enrolled_at: str | None = None
     source: Literal["free", "purchase", "subscription", "admin", "enterprise"] | None = None
     purchase_id: str | None = None
@@ -31,6 +31,9 @@ class Enrollment(EntityModel):
     organization_id: str | None = None
     time_spent_seconds: int = Field(default=0, ge=0)  # the lessons' time, kept by the server
     quiz_score_average: float | None = Field(default=None, ge=0, le=100)  # of the best scores, kept by the server
+    access_until: str | None = None  # UTC ISO 8601; None: no end (see `entities.access.access_until`)
+    rating: int | None = Field(default=None, ge=1, le=5)  # the learner's one rating of the course
+    rated_at: str | None = None
 
 
 def enrollment_id(course_id: str, student_email: str) -> str:
@@ -64,17 +67,25 @@ class EnrollmentPolicy(Policy):
         course = store.find("Course", course_id)
         if course is None or not course.get("is_published"):
             raise InvalidInputError("Course is not open for enrollment", details={"course_id": course_id})
-        if is_paid(course):
-            raise ForbiddenError("This course is paid: enroll through checkout", details={"course_id": course_id})
+        from entities.access import access_until, enrollment_source
+
+        source = enrollment_source(caller, course)
         return {
             **data,
+            "access_until": access_until(caller, course, source),  # the course's policy, never the client's
             "student_email": caller.email,
             "student_id": caller.user_id,
             "status": "active",
-            "source": "free",
+            "source": source,
             "progress_percent": 0,
             "completed_at": None,
         }
+
+    def after_write(self, record: dict[str, Any]) -> None:
+        if record.get("created_date") == record.get("updated_date"):  # just created, not updated
+            from functions.learning.ratings import count_students
+
+            count_students([record["course_id"]])
 
     def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         require_signed_in(caller)
@@ -93,7 +104,7 @@ ENTITY = EntityType(
     model=Enrollment,
     id_prefix="enr",
     policy=EnrollmentPolicy(),
-    protected_fields=frozenset({"time_spent_seconds", "quiz_score_average"}),
+    protected_fields=frozenset({"time_spent_seconds", "quiz_score_average", "rating", "rated_at"}),
     natural_id=lambda data: enrollment_id(str(data["course_id"]), str(data["student_email"])),
     # A course's or a status's enrollments by date or progress; recent ones above a progress.
     indexes=(

@@ -46,6 +46,11 @@ class Progress(EntityModel):
     last_accessed: str | None = None
     student_email: str | None = None
     course_id: str | None = None
+    progress_percent: float | None = Field(default=None, ge=0, le=100)  # of the lesson, as the learner reports it
+    notes: str | None = Field(default=None, max_length=10_000)
+    # A score the learner's own client reports: kept, never counted toward a quiz, completion
+    # or a certificate (only `submitQuiz`, graded on the server, writes `quiz_score`).
+    reported_quiz_score: float | None = Field(default=None, ge=0, le=100)
 
     @model_validator(mode="after")
     def _lesson_or_quiz(self) -> Progress:

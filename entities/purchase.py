@@ -31,6 +31,8 @@ class Purchase(EntityModel):
     stripe_customer_id: str | None = None
     paid_at: str | None = None
     failure_message: str | None = Field(default=None, max_length=500)
+    # Refunded so far (minor units); a full refund or a lost dispute makes the status `refunded`.
+    amount_refunded: int = Field(default=0, ge=0)
 
 
 def purchase_id(stripe_object_id: str) -> str:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from entities import (
+    access_change,
     ai_usage,
+    bundle,
     certificate,
     course,
     enrollment,
     integration,
     organization,
+    payment_state,
     progress,
     purchase,
     recording,
@@ -39,5 +42,8 @@ ENTITIES: dict[str, EntityType] = {
         organization.MEMBERSHIP,
         skill.ENTITY,
         integration.ENTITY,
+        access_change.ENTITY,
+        payment_state.ENTITY,
+        bundle.ENTITY,
     )
 }

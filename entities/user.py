@@ -13,7 +13,7 @@ from shared.auth import Caller, Role
 from shared.errors import ForbiddenError, InvalidInputError
 
 # The profile a user may set on themselves: at sign-up (`data`) and through `User/me`.
-SELF_WRITABLE = frozenset({"full_name", "avatar_url", "bio", "timezone", "locale", "title", "skills"})
+SELF_WRITABLE = frozenset({"full_name", "avatar_url", "bio", "timezone", "locale", "title", "skills", "phone"})
 # Identity and verification: written by the server alone, whoever asks.
 SERVER_MANAGED = frozenset({"email", "is_verified", "app_id"})
 
@@ -49,6 +49,7 @@ class User(EntityModel):
     locale: str | None = Field(default=None, max_length=35)
     title: str | None = Field(default=None, max_length=200)
     skills: list[str] = Field(default_factory=list, max_length=200)
+    phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{6,14}$")  # E.164
     organization_id: str | None = None
     department: str | None = None
     employee_id: str | None = None

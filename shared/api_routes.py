@@ -23,6 +23,7 @@ class _DocsRoute(TypedDict):
 
 _DOCS: _DocsRoute = {"anonymous": True, "rate": (), "tags": ("docs",)}
 _CACHED = {"Cache-Control": "public, max-age=86400"}
+_PAGE = {"Content-Security-Policy": api_docs.PAGE_CSP}
 
 
 @route("GET", "/health", name="health", anonymous=True, rate=(), tags=("service",), response=Health)
@@ -40,13 +41,13 @@ def openapi_document(_body: Any, _caller: Caller) -> Any:
 @route("GET", "/api/docs", name="docs.swaggerUi", content_type="text/html", **_DOCS)
 def swagger_ui(_body: Any, _caller: Caller) -> Reply:
     """The API's reference as an interactive Swagger UI page."""
-    return Reply(api_docs.SWAGGER_UI_PAGE, content_type="text/html; charset=utf-8")
+    return Reply(api_docs.SWAGGER_UI_PAGE, content_type="text/html; charset=utf-8", headers=_PAGE)
 
 
 @route("GET", "/api/redoc", name="docs.redoc", content_type="text/html", **_DOCS)
 def redoc(_body: Any, _caller: Caller) -> Reply:
     """The API's reference as a Redoc page."""
-    return Reply(api_docs.REDOC_PAGE, content_type="text/html; charset=utf-8")
+    return Reply(api_docs.REDOC_PAGE, content_type="text/html; charset=utf-8", headers=_PAGE)
 
 
 @route(

@@ -75,6 +75,13 @@ WORKDAY_REFRESH_TOKEN = "WORKDAY_REFRESH_TOKEN"
 HR_SYNC_TIME_BUDGET_SECONDS = "HR_SYNC_TIME_BUDGET_SECONDS"  # a sync stops (checkpointed) after this long
 # Lets URLs that users name (SSO metadata) reach private and loopback addresses: development only.
 ALLOW_PRIVATE_URLS = "ALLOW_PRIVATE_URLS"
+FREE_TIER_COURSE_LIMIT = "FREE_TIER_COURSE_LIMIT"  # active free-course enrollments without a subscription
+ACCESS_TOKEN_TTL_SECONDS = "ACCESS_TOKEN_TTL_SECONDS"  # access tokens of the 7P REST surface
+REFRESH_TOKEN_TTL_SECONDS = "REFRESH_TOKEN_TTL_SECONDS"  # refresh tokens without remember_me
+REMEMBER_ME_TTL_SECONDS = "REMEMBER_ME_TTL_SECONDS"  # refresh tokens with remember_me
+MAX_SESSIONS_PER_USER = "MAX_SESSIONS_PER_USER"  # concurrent sessions; a new one ends the oldest
+MFA_ENCRYPTION_KEY = "MFA_ENCRYPTION_KEY"  # Fernet key that encrypts TOTP secrets at rest
+CORS_ALLOWED_ORIGINS = "CORS_ALLOWED_ORIGINS"  # comma-separated origins browsers may call from
 
 _MIN_SECRET_BYTES = 32
 
@@ -173,6 +180,10 @@ def currency() -> str:
     return str(get(CURRENCY, "usd")).lower()
 
 
+def free_tier_course_limit() -> int:
+    return int(get(FREE_TIER_COURSE_LIMIT, 3, int) or 0)
+
+
 def self_signup_roles() -> frozenset[str]:
     """Roles anyone may give themselves at sign-up; every other role is created by an admin."""
     raw = str(get(SELF_SIGNUP_ROLES, "student"))
@@ -248,3 +259,29 @@ def bamboohr_base_url() -> str:
 def hr_sync_time_budget_seconds() -> float:
     """How long one sync call works before it checkpoints and answers (under the function's 540 s)."""
     return float(get(HR_SYNC_TIME_BUDGET_SECONDS, 420.0, float) or 420.0)
+
+
+def access_token_ttl_seconds() -> int:
+    return int(get(ACCESS_TOKEN_TTL_SECONDS, 3600, int) or 0)
+
+
+def refresh_token_ttl_seconds(remember_me: bool) -> int:
+    if remember_me:
+        return int(get(REMEMBER_ME_TTL_SECONDS, 7 * 24 * 3600, int) or 0)
+    return int(get(REFRESH_TOKEN_TTL_SECONDS, 24 * 3600, int) or 0)
+
+
+def longest_session_seconds() -> int:
+    """How long any token of a session may stay usable: its access token, or a refresh token."""
+    return max(token_ttl_seconds(), access_token_ttl_seconds(), refresh_token_ttl_seconds(True))
+
+
+def max_sessions_per_user() -> int:
+    return int(get(MAX_SESSIONS_PER_USER, 10, int) or 0)
+
+
+def cors_allowed_origins() -> frozenset[str]:
+    """Origins whose browsers may call the API (default: the public base URL's)."""
+    raw = get(CORS_ALLOWED_ORIGINS)
+    values = str(raw).split(",") if raw else [public_base_url()]
+    return frozenset(v.strip().rstrip("/") for v in values if v.strip())

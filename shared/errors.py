@@ -57,8 +57,20 @@ class UnauthenticatedError(AppError):
     status, code, default_message = 401, "AUTH_REQUIRED", "Authentication required"
 
 
+class TokenExpiredError(UnauthenticatedError):
+    """A token that was valid once and has run out; signing in again (or refreshing) helps."""
+
+    default_message = "Session expired; sign in again"
+
+
 class InvalidCredentialsError(AppError):
     status, code, default_message = 401, "INVALID_CREDENTIALS", "Invalid email or password"
+
+
+class MfaRequiredError(AppError):
+    """The password was right; a second factor is needed. `details` carries the challenge to answer."""
+
+    status, code, default_message = 401, "MFA_REQUIRED", "MFA code is required"
 
 
 class PaymentFailedError(AppError):
@@ -81,6 +93,18 @@ class ConflictError(AppError):
     status, code, default_message = 409, "CONFLICT", "Resource already exists"
 
 
+class CourseNotFoundError(NotFoundError):
+    """A course that is not there, or not for the caller to see."""
+
+
+class CourseAccessDeniedError(ForbiddenError):
+    """A course the caller may not enroll in or study (paid without a plan, the free tier's limit)."""
+
+
+class AlreadyEnrolledError(ConflictError):
+    """An enrollment in the course exists already."""
+
+
 class PayloadTooLargeError(AppError):
     status, code, default_message = 413, "PAYLOAD_TOO_LARGE", "Request body too large"
 
@@ -97,6 +121,10 @@ class AccountLockedError(AppError):
 
 class RateLimitedError(AppError):
     status, code, default_message = 429, "RATE_LIMIT_EXCEEDED", "Too many requests"
+
+
+class SignInRateLimitedError(RateLimitedError):
+    """Too many sign-in, sign-up or reset attempts from one address."""
 
 
 class UpstreamError(AppError):

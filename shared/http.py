@@ -59,6 +59,10 @@ CORS_ALLOW_HEADERS = ", ".join(
     ]
 )
 CORS_EXPOSE_HEADERS = "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
+# Answers are data: a browser that renders one anyway runs and loads nothing from it.
+# An HTML page (the API docs) sends a policy of its own that allows its own assets.
+DATA_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+HSTS = "max-age=63072000; includeSubDomains"
 
 
 @dataclass
@@ -69,6 +73,27 @@ class Reply:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class Surface:
+    """One HTTP contract over the same domain: how its errors read and which limits it adds."""
+
+    name: str
+    envelope: Callable[[AppError], dict[str, Any]] = AppError.envelope
+    # Limits that depend on the caller (daily quotas by tier), counted besides the route's own.
+    caller_limits: Callable[[Caller], tuple[str, ...]] = lambda _caller: ()
+    code: Callable[[type[AppError]], str] = lambda cls: cls.code  # the code an error class answers with
+    # Its envelope's JSON schema given the codes it can carry (None: the Base44 `Error` schema).
+    error_schema: Callable[[list[str]], dict[str, Any]] | None = None
+
+
+BASE44 = Surface("base44")
+SURFACES: dict[str, Surface] = {BASE44.name: BASE44}
+
+
+def register_surface(surface: Surface) -> None:
+    SURFACES[surface.name] = surface
 
 
 @dataclass(frozen=True)
@@ -86,6 +111,7 @@ class Spec:
     # a refused call's result is thrown away, which is safe only because nothing was written.
     read_only: bool = False
     settings: tuple[str, ...] = ()  # settings the function cannot work without
+    surface: str = BASE44.name  # whose envelope its errors answer in
 
     @property
     def required_settings(self) -> tuple[str, ...]:
@@ -112,7 +138,8 @@ def serve(req: flask.Request, spec: Spec, handler: Callable[[Any, Caller], Any])
         else:
             payload = parse_json(raw)
             run = functools.partial(handler, validate(spec.model, payload) if spec.model else payload, caller)
-        admission = ratelimit.begin(spec.rate, caller.rate_key)
+        surface = SURFACES[spec.surface]
+        admission = ratelimit.begin(spec.rate + surface.caller_limits(caller), caller.rate_key)
         if spec.read_only and not admission.settled_locally:
             verdict, result = _run_beside_commit(admission, run)
             extra_headers.update(verdict.headers() if verdict else {})
@@ -126,7 +153,7 @@ def serve(req: flask.Request, spec: Spec, handler: Callable[[Any, Caller], Any])
         logging.access(req.method, req.path, response.status_code, started)
         return response
     except Exception as exc:  # noqa: BLE001 - the one place errors become answers
-        return error_response(exc, req, extra_headers)
+        return error_response(exc, req, extra_headers, surface=spec.surface)
 
 
 def report_missing_settings(target: Callable[..., Any]) -> list[str]:
@@ -331,9 +358,13 @@ def _reason(err: Any) -> str:
 
 
 def error_response(
-    exc: BaseException, req: flask.Request | None, headers: dict[str, str] | None = None
+    exc: BaseException,
+    req: flask.Request | None,
+    headers: dict[str, str] | None = None,
+    *,
+    surface: str = BASE44.name,
 ) -> flask.Response:
-    """Map any exception to the envelope; unknown ones are logged and answered 500."""
+    """Map any exception to the surface's envelope; unknown ones are logged and answered 500."""
     app_error = to_app_error(exc)
     if isinstance(app_error, ConfigurationError):
         # Expected until an operator sets the value: the message names the setting; a trace adds nothing.
@@ -344,7 +375,7 @@ def error_response(
             code=app_error.code,
             stack_trace="".join(traceback.format_exception(exc)),
         )
-    reply = Reply(app_error.envelope(), status=app_error.status)
+    reply = Reply(SURFACES[surface].envelope(app_error), status=app_error.status)
     reply.headers = {**(headers or {}), **app_error.headers}
     if app_error.retryable and app_error.status == 503:
         reply.headers.setdefault("Retry-After", "5")
@@ -400,9 +431,9 @@ def to_json(body: Any) -> str:
 
 
 def cors_headers(req: flask.Request | None) -> dict[str, str]:
-    """Browsers send Origin on every cross-origin call; other clients get no CORS headers."""
+    """Browsers send Origin on every cross-origin call: only allowed origins are answered, other clients never."""
     origin = req.headers.get("Origin") if req is not None else None
-    if not origin:
+    if not origin or origin.rstrip("/") not in config.cors_allowed_origins():
         return {"Vary": "Origin"}
     return {
         "Access-Control-Allow-Origin": origin,
@@ -414,6 +445,17 @@ def cors_headers(req: flask.Request | None) -> dict[str, str]:
     }
 
 
+def security_headers() -> dict[str, str]:
+    headers = {
+        "Content-Security-Policy": DATA_CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+    if config.is_production():
+        headers["Strict-Transport-Security"] = HSTS  # browsers ignore it over plain HTTP (the emulator)
+    return headers
+
+
 def _response(reply: Reply, req: flask.Request | None) -> flask.Response:
     import flask
 
@@ -422,5 +464,5 @@ def _response(reply: Reply, req: flask.Request | None) -> flask.Response:
         body: str | bytes = to_json(reply.body).encode("utf-8", "backslashreplace")
     else:
         body = reply.body if isinstance(reply.body, str | bytes) else str(reply.body)
-    headers = {**cors_headers(req), **reply.headers}
+    headers = {**cors_headers(req), **security_headers(), **reply.headers}
     return flask.Response(body, status=reply.status, content_type=reply.content_type, headers=list(headers.items()))

@@ -31,10 +31,13 @@ from shared.errors import (
     PaymentFailedError,
     RateLimitedError,
     ServiceUnavailableError,
+    SignInRateLimitedError,
+    TokenExpiredError,
     UnauthenticatedError,
     UnsupportedMediaTypeError,
     UpstreamError,
 )
+from shared.http import BASE44, SURFACES, Surface
 from shared.ratelimit import LIMITS
 from shared.router import Route, all_routes
 
@@ -101,7 +104,7 @@ def build(routes: Iterable[Route]) -> dict[str, Any]:
         "tags": [{"name": tag} for tag in sorted({t for r in routes for t in r.tags})],
         "paths": paths,
         "components": {
-            "schemas": {**schemas.definitions(), ERROR_SCHEMA: _error_schema()},
+            "schemas": {**schemas.definitions(), ERROR_SCHEMA: _error_schema(), **_surface_error_schemas(routes)},
             "responses": _error_responses(routes),
             "securitySchemes": {
                 BEARER: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "A session token."},
@@ -270,7 +273,7 @@ def _success(route_: Route, schemas: _Schemas) -> dict[str, Any]:
 def possible_errors(route_: Route, method: str) -> list[type[AppError]]:
     """Every error class the operation can answer with, from its declaration."""
     spec = route_.spec
-    found: list[type[AppError]] = [UnauthenticatedError, ConfigurationError, ServiceUnavailableError]
+    found: list[type[AppError]] = [UnauthenticatedError, TokenExpiredError, ConfigurationError, ServiceUnavailableError]
     if spec.body == "json" or route_.query is not None:
         found.append(InvalidInputError)
     if spec.roles is not None:
@@ -283,6 +286,8 @@ def possible_errors(route_: Route, method: str) -> list[type[AppError]]:
             found.append(UnsupportedMediaTypeError)
     if spec.rate:
         found.append(RateLimitedError)
+    if any(LIMITS[name].sign_in for name in spec.rate):
+        found.append(SignInRateLimitedError)
     for setting in spec.settings:
         found.extend(OUTSIDE_SERVICES.get(setting, ()))
     found.extend(route_.errors)
@@ -291,46 +296,75 @@ def possible_errors(route_: Route, method: str) -> list[type[AppError]]:
 
 def _errors(route_: Route, method: str) -> dict[str, Any]:
     """Status -> a reference to the shared response that names the codes possible at that status."""
+    surface = SURFACES[route_.spec.surface]
     by_status: dict[int, set[str]] = {}
     for cls in possible_errors(route_, method):
-        by_status.setdefault(cls.status, set()).add(cls.code)
+        by_status.setdefault(cls.status, set()).add(surface.code(cls))
     return {
-        str(status): {"$ref": f"#/components/responses/{'.'.join(sorted(by_status[status]))}"}
+        str(status): {"$ref": f"#/components/responses/{_response_name(surface, sorted(by_status[status]))}"}
         for status in sorted(by_status)
     }
+
+
+def _response_name(surface: Surface, codes: list[str]) -> str:
+    name = ".".join(codes)
+    return name if surface is BASE44 else f"{surface.name}.{name}"
+
+
+def _schema_name(surface: Surface) -> str:
+    return ERROR_SCHEMA if surface is BASE44 else f"{ERROR_SCHEMA}.{surface.name}"
+
+
+def _surface_error_schemas(routes: list[Route]) -> dict[str, Any]:
+    """The envelope of every other surface the routes belong to."""
+    found: dict[str, Any] = {}
+    for name in sorted({r.spec.surface for r in routes} - {BASE44.name}):
+        surface = SURFACES[name]
+        if surface.error_schema is not None:
+            found[_schema_name(surface)] = surface.error_schema(sorted({surface.code(c) for c in _error_classes()}))
+    return found
 
 
 def _error_responses(routes: list[Route]) -> dict[str, Any]:
     """One response per set of codes some operation can answer at one status."""
     code_sets = {
-        (cls.status, tuple(sorted({c.code for c in found if c.status == cls.status})))
+        (surface.name, cls.status, tuple(sorted({surface.code(c) for c in found if c.status == cls.status})))
         for route_ in routes
+        for surface in [SURFACES[route_.spec.surface]]
         for method in route_.methods
         for found in [possible_errors(route_, method)]
         for cls in found
     }
     responses: dict[str, Any] = {}
-    for status, codes in sorted(code_sets, key=lambda item: ".".join(item[1])):
-        schema = {"allOf": [{"$ref": REF.format(model=ERROR_SCHEMA)}, {"properties": {"code": {"enum": list(codes)}}}]}
+    for surface_name, status, codes in sorted(
+        code_sets, key=lambda item: (item[0] != BASE44.name, item[0], ".".join(item[2]))
+    ):
+        surface = SURFACES[surface_name]
+        schema = {
+            "allOf": [
+                {"$ref": REF.format(model=_schema_name(surface))},
+                {"properties": {"code": {"enum": list(codes)}}},
+            ]
+        }
         response: dict[str, Any] = {
-            "description": _error_description(list(codes)),
+            "description": _error_description(surface, list(codes)),
             "content": {"application/json": {"schema": schema}},
         }
         headers = _error_headers(status)
         if headers:
             response["headers"] = headers
-        responses[".".join(codes)] = response
+        responses[_response_name(surface, list(codes))] = response
     return responses
 
 
-def _error_description(codes: list[str]) -> str:
+def _error_description(surface: Surface, codes: list[str]) -> str:
     reasons = {
-        UnauthenticatedError.code: "No valid token: missing where one is required, or malformed or expired.",
-        ForbiddenError.code: "The caller's role, or relation to the record, does not allow this.",
-        NotFoundError.code: "No such record, function or app.",
+        surface.code(UnauthenticatedError): "No valid token: missing where one is required, or malformed or expired.",
+        surface.code(ForbiddenError): "The caller's role, or relation to the record, does not allow this.",
+        surface.code(NotFoundError): "No such record, function or app.",
     }
     for cls in _error_classes():
-        reasons.setdefault(cls.code, cls.default_message + ".")
+        reasons.setdefault(surface.code(cls), cls.default_message + ".")
     return " ".join(f"`{code}`: {reasons[code]}" for code in codes)
 
 

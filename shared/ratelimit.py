@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from shared import config
-from shared.errors import RateLimitedError
+from shared.errors import RateLimitedError, SignInRateLimitedError
 from shared.firestore import TIMEOUT_SECONDS, client, io
 
 COLLECTION = "_rate_limits"
@@ -37,6 +37,7 @@ class Limit:
     name: str
     limit: int
     window_seconds: int
+    sign_in: bool = False  # counts sign-in, sign-up or reset attempts: refused as such
 
 
 # The documented limits. Function-specific ones are named after the function.
@@ -54,6 +55,15 @@ LIMITS: dict[str, Limit] = {
         Limit("generateContentUpdates", 3, 24 * 3600),
         # Each test fetches documents from the outside world.
         Limit("testSSOConnection", 30, 3600),
+        # The 7P REST surface (seed 001): per client address for its account routes,
+        # per caller for the rest, and daily quotas by subscription tier.
+        Limit("rest", 100, 60),
+        Limit("rest.payments", 10, 60),
+        Limit("rest.login", 5, 15 * 60, sign_in=True),
+        Limit("rest.register", 3, 3600, sign_in=True),
+        Limit("rest.reset", 3, 3600, sign_in=True),
+        Limit("quota.free", 1_000, 24 * 3600),
+        Limit("quota.premium", 10_000, 24 * 3600),
     )
 }
 
@@ -66,6 +76,7 @@ class Verdict:
     remaining: int
     reset: int  # unix seconds when the window ends
     allowed: bool
+    sign_in: bool = False
 
     def headers(self) -> dict[str, str]:
         return {
@@ -103,10 +114,10 @@ class _Window:
 
     def spend_token(self) -> Verdict:
         self.tokens -= 1
-        return Verdict(self.limit.limit, self.remaining(), self.reset, True)
+        return Verdict(self.limit.limit, self.remaining(), self.reset, True, self.limit.sign_in)
 
     def denied(self) -> Verdict:
-        return Verdict(self.limit.limit, 0, self.reset, False)
+        return Verdict(self.limit.limit, 0, self.reset, False, self.limit.sign_in)
 
 
 @dataclass
@@ -132,7 +143,8 @@ class Admission:
         denied = [v for v in self.verdicts if not v.allowed]
         if denied:
             worst = max(denied, key=lambda v: v.reset)
-            raise RateLimitedError(
+            error = SignInRateLimitedError if worst.sign_in else RateLimitedError
+            raise error(
                 "Rate limit exceeded; try again later",
                 details={"limit": worst.limit, "reset": worst.reset},
                 headers={**worst.headers(), "Retry-After": str(max(1, math.ceil(worst.reset - self.now)))},
@@ -197,7 +209,7 @@ class Limiter:
                     window.tokens += granted - 1
                     # This call's own view: what was unclaimed after its increment, plus its lease.
                     left = max(window.limit.limit - count, 0) + granted - 1
-                    verdicts.append(Verdict(window.limit.limit, left, window.reset, True))
+                    verdicts.append(Verdict(window.limit.limit, left, window.reset, True, window.limit.sign_in))
                 else:
                     verdicts.append(None)
             self._changed.notify_all()

@@ -34,7 +34,7 @@ from shared.errors import (
     MethodNotAllowedError,
     NotFoundError,
 )
-from shared.http import Spec, error_response, serve, validation_details
+from shared.http import BASE44, Spec, error_response, serve, validation_details
 
 if TYPE_CHECKING:
     import flask
@@ -51,6 +51,11 @@ API_MODULES = (
     "functions.video.daily_webhook",
     "functions.video.zoom_webhook",
     "shared.api_routes",
+    "rest.admin_payments",
+    "rest.courses",
+    "rest.marketplace",
+    "rest.payments",
+    "rest.auth_routes",
 )
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 H = TypeVar("H", bound=Callable[..., Any])
@@ -122,6 +127,7 @@ def _register(route: Route) -> None:
     if clash is None:
         _routes.append(route)
         _table.cache_clear()
+        _surface_prefixes.cache_clear()
 
 
 def _split_doc(handler: Callable[..., Any], module_doc: str | None = None) -> tuple[str, str]:
@@ -248,10 +254,13 @@ def route(
     path_schemas: Mapping[str, dict[str, Any]] | None = None,
     content_type: str = "application/json",
     errors: Iterable[type[AppError]] = (),
+    surface: str = BASE44.name,
 ) -> Callable[[H], H]:
     """Declare `handler(body, caller, **path_params[, query])` as a route of the `api` service.
 
-    GET routes are read-only unless said otherwise. The handler is returned unchanged.
+    GET routes are read-only unless said otherwise; `surface` names the contract
+    (`shared.http.SURFACES`) whose envelope its errors answer in. The handler is
+    returned unchanged.
     """
     verbs = (methods,) if isinstance(methods, str) else tuple(methods)
     spec = Spec(
@@ -263,6 +272,7 @@ def route(
         methods=verbs,
         read_only=verbs == ("GET",) if read_only is None else read_only,
         settings=tuple(settings),
+        surface=surface,
     )
 
     def decorate(handler: H) -> H:
@@ -381,6 +391,25 @@ def _werkzeug_path(path: str) -> str:
     return _PARAM.sub(lambda m: f"<{m.group(2) + ':' if m.group(2) else ''}{m.group(1)}>", path)
 
 
+def _prefix(path: str) -> str:
+    """A path's first two segments: `/api/auth/login` -> `/api/auth`."""
+    return "/".join(path.split("/")[:3])
+
+
+@functools.lru_cache(maxsize=1)
+def _surface_prefixes() -> dict[str, str]:
+    """Path prefixes that only one surface other than Base44 declares routes under."""
+    owners: dict[str, set[str]] = {}
+    for r in api_routes():
+        owners.setdefault(_prefix(r.path), set()).add(r.spec.surface)
+    return {prefix: next(iter(s)) for prefix, s in owners.items() if len(s) == 1 and BASE44.name not in s}
+
+
+def surface_of(path: str) -> str:
+    """The surface whose envelope answers a path no route matched."""
+    return _surface_prefixes().get(_prefix(path), BASE44.name)
+
+
 @functools.lru_cache(maxsize=1)
 def _table() -> tuple[Map, tuple[Route, ...]]:
     """The URL map of the `api` service and the routes its endpoints index."""
@@ -407,12 +436,13 @@ def dispatch(req: flask.Request) -> flask.Response:
     try:
         index, params = adapter.match(path, method=req.method)
     except NotFound:
-        return error_response(NotFoundError(f"No route for {req.method} {req.path}"), req)
+        return error_response(NotFoundError(f"No route for {req.method} {req.path}"), req, surface=surface_of(path))
     except MethodNotAllowed as exc:
         allowed = ", ".join(sorted(m for m in exc.valid_methods or () if m not in ("OPTIONS", "HEAD")))
-        return error_response(MethodNotAllowedError(f"{req.path} accepts {allowed}", headers={"Allow": allowed}), req)
+        refusal = MethodNotAllowedError(f"{req.path} accepts {allowed}", headers={"Allow": allowed})
+        return error_response(refusal, req, surface=surface_of(path))
     except Exception as exc:  # noqa: BLE001 - a redirect or anything else still answers the envelope
-        return error_response(exc, req)
+        return error_response(exc, req, surface=surface_of(path))
     try:
         if "appId" in params and params["appId"] != config.app_id():
             raise NotFoundError(f"Unknown app {params['appId']!r}", details={"app_id": params["appId"]})

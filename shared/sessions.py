@@ -125,7 +125,7 @@ def end_session(sid: str, user_id: str, expires_at: float) -> None:
 def end_all_sessions(user_id: str) -> float:
     """End every session of the user begun until now (a password changed or reset); returns that instant."""
     before = time.time()
-    expires_at = before + config.token_ttl_seconds()
+    expires_at = before + config.longest_session_seconds()  # a refresh token outlives any access token
     _record(f"user:{user_id}", {"kind": "user", "user_id": user_id, "before": before}, expires_at)
     return before
 

@@ -36,3 +36,63 @@ def enrollment_summary(enrollment: dict[str, Any]) -> dict[str, Any]:
         "completed_at": enrollment.get("completed_at"),
         "last_accessed": enrollment.get("last_accessed"),
     }
+
+
+def record_lesson(
+    caller: Any,
+    enrollment_id: str,
+    lesson_id: str,
+    *,
+    completed: bool,
+    time_spent_seconds: int,
+    percent: float | None = None,
+    notes: str | None = None,
+    reported_quiz_score: float | None = None,
+) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """A learner's progress in one lesson, whichever surface reports it: (record, enrollment, completion).
+
+    The enrollment must be the caller's (or the caller an admin) and open; the lesson part of
+    its course. Completing twice counts once (the first time stays), time spent adds up, the
+    lesson's percentage never goes back, notes and a self-reported score keep the latest.
+    """
+    from entities import progress
+    from shared.errors import InvalidInputError
+    from shared.firestore import now_iso
+
+    enrollment = progress.writable_enrollment(caller, enrollment_id)
+    course = store.get("Course", enrollment["course_id"])
+    found = progress.find_lesson(course, lesson_id)
+    if found is None:
+        raise InvalidInputError("This lesson is not part of the course", details={"lesson_id": lesson_id})
+    module, _lesson = found
+    now = now_iso()
+    reported = {k: v for k, v in {"notes": notes, "reported_quiz_score": reported_quiz_score}.items() if v is not None}
+    new = {
+        "enrollment_id": enrollment["id"],
+        "module_id": module.get("id"),
+        "lesson_id": lesson_id,
+        "completed": completed,
+        "completed_at": now if completed else None,
+        "time_spent_seconds": time_spent_seconds,
+        "progress_percent": 100.0 if completed else percent,
+        "last_accessed": now,
+        "student_email": enrollment["student_email"],
+        "course_id": enrollment["course_id"],
+        **reported,
+    }
+
+    def change(existing: dict[str, Any]) -> dict[str, Any]:
+        done = bool(existing.get("completed")) or completed
+        known = [p for p in (existing.get("progress_percent"), percent) if p is not None]
+        return {
+            "completed": done,
+            "completed_at": existing.get("completed_at") or (now if done else None),
+            "time_spent_seconds": int(existing.get("time_spent_seconds") or 0) + time_spent_seconds,
+            "progress_percent": 100.0 if done else (max(known) if known else None),
+            "last_accessed": now,
+            **reported,
+        }
+
+    record = upsert(progress.progress_id(enrollment["id"], lesson_id=lesson_id), new, change, by=caller.email)
+    updated, result = progress.recompute_enrollment(enrollment["id"], accessed=True)
+    return record, updated, result

@@ -14,7 +14,7 @@ class EnrollmentSummary(ResponseModel):
 
     id: str
     progress_percent: float = Field(ge=0, le=100)
-    status: Literal["active", "completed", "cancelled", "refunded", "expired"]
+    status: Literal["active", "completed", "cancelled", "refunded", "expired", "suspended"]
     completed_at: str | None = Field(description="When every requirement was first met; null until then")
     last_accessed: str | None
 

@@ -225,3 +225,13 @@ def customer_id_for(caller: Caller) -> str:
 
 def session_answer(session: Any) -> dict[str, Any]:
     return {"sessionId": session.id, "url": session.url}
+
+
+def portal_url(caller: Caller, return_url: str) -> str:
+    """A billing portal session for the caller's own Stripe customer; 404 when they have none."""
+    customer = find_customer_id(caller)
+    if customer is None:
+        raise NotFoundError("No billing account found: subscribe or buy a course first")
+    with stripe_call("creating the portal session", not_found="No billing account found"):
+        session = client().v1.billing_portal.sessions.create(params={"customer": customer, "return_url": return_url})
+    return str(session.url)

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.payments.catalog import CourseForSale, course_for_sale, customer_id_for, line_item
-from functions.payments.fulfilment import CHECKOUT_KIND_COURSES, encode_course_ids
+from functions.payments.catalog import (
+    CourseForSale,
+    course_for_sale,
+    customer_id_for,
+    line_item,
+    plan_for_checkout,
+    plan_price_id,
+    refuse_second_subscription,
+)
+from functions.payments.fulfilment import CHECKOUT_KIND_COURSES, CHECKOUT_KIND_SUBSCRIPTION, encode_course_ids
 from shared.auth import Caller
 from shared.errors import InvalidInputError
 from shared.stripe_client import client, stripe_call
@@ -66,3 +74,91 @@ def open_session(
                 **params,
             }
         )
+
+
+def create_subscription_session(plan_id: str, success_url: str, cancel_url: str, caller: Caller) -> dict[str, Any]:
+    """A Checkout Session for a plan: 400 for enterprise (custom pricing), 409 when one is held."""
+    plan = plan_for_checkout(plan_id)
+    refuse_second_subscription(caller)
+    price_id = plan_price_id(plan)
+    metadata = buyer_metadata(caller, CHECKOUT_KIND_SUBSCRIPTION, plan=plan.id)
+    session = open_session(
+        caller,
+        mode="subscription",
+        line_items=[{"price": price_id, "quantity": 1}],
+        urls=(success_url, cancel_url),
+        metadata=metadata,
+        # The subscription carries who it belongs to, for its own webhook events.
+        subscription_data={"metadata": metadata},
+    )
+    return {"sessionId": session.id, "url": session.url, "plan": plan.name}
+
+
+def create_bundle_session(bundle_id: str, success_url: str, cancel_url: str, caller: Caller) -> dict[str, Any]:
+    """One Checkout Session at the bundle's price; its purchase names every course of the bundle."""
+    from entities import store
+    from entities.enrollment import enrollment_id
+    from functions.payments.fulfilment import OWNED_STATUSES
+    from shared import config
+    from shared.errors import NotFoundError
+    from shared.stripe_client import to_minor_units
+
+    bundle = store.find("Bundle", bundle_id)
+    if bundle is None or not bundle.get("is_published"):
+        raise NotFoundError("Bundle not found", details={"bundle_id": bundle_id})
+    courses = store.find_all("Course", list(bundle["course_ids"]))
+    missing = [cid for cid in bundle["course_ids"] if not (courses.get(cid) or {}).get("is_published")]
+    if missing:
+        raise InvalidInputError("Some courses of this bundle are not for sale", details={"course_ids": missing})
+    owned = store.find_all("Enrollment", [enrollment_id(cid, caller.email or "") for cid in bundle["course_ids"]])
+    if all(
+        owned.get(enrollment_id(cid, caller.email or ""), {}).get("status") in OWNED_STATUSES
+        for cid in bundle["course_ids"]
+    ):
+        raise InvalidInputError("You own every course of this bundle already", details={"reason": "already_enrolled"})
+    currency = (bundle.get("currency") or config.currency()).lower()
+    amount = to_minor_units(bundle["price"], currency)
+    item = {
+        "quantity": 1,
+        "price_data": {
+            "currency": currency,
+            "unit_amount": amount,
+            "product_data": {"name": str(bundle["title"])[:250], "metadata": {"bundle_id": bundle_id}},
+        },
+    }
+    session = open_session(
+        caller,
+        mode="payment",
+        line_items=[item],
+        urls=(success_url, cancel_url),
+        metadata=buyer_metadata(
+            caller, CHECKOUT_KIND_COURSES, bundle_id=bundle_id, **encode_course_ids(list(bundle["course_ids"]))
+        ),
+        payment_intent_data={"metadata": {"checkout_kind": CHECKOUT_KIND_COURSES}},
+    )
+    return {"sessionId": session.id, "url": session.url, "total_amount": amount, "currency": currency}
+
+
+def create_payment_intent(
+    caller: Caller, course_id: str, amount: int, currency: str, client_metadata: dict[str, str]
+) -> dict[str, Any]:
+    """A PaymentIntent for one course, at the course's price: a client amount or currency that differs is a 400.
+
+    The payment is fulfilled by the webhook's `payment_intent.succeeded` (its metadata names
+    the course and the buyer); the client's own metadata is kept under `client_` keys, so it
+    can never name courses or buyers.
+    """
+    course = course_for_sale(course_id, caller)
+    if amount != course.amount or currency.lower() != course.currency:
+        raise InvalidInputError(
+            "The amount and currency must be the course's price",
+            details={"amount": course.amount, "currency": course.currency},
+        )
+    customer = customer_id_for(caller)
+    extra = {f"client_{key}"[:40]: str(value)[:500] for key, value in client_metadata.items()}
+    metadata = {**extra, **buyer_metadata(caller, CHECKOUT_KIND_COURSES, **encode_course_ids([course.id]))}
+    with stripe_call("creating the payment intent"):
+        intent = client().v1.payment_intents.create(
+            params={"amount": course.amount, "currency": course.currency, "customer": customer, "metadata": metadata}
+        )
+    return {"client_secret": intent.client_secret, "payment_intent_id": intent.id}

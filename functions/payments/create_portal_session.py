@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.payments.catalog import find_customer_id
+from functions.payments.catalog import portal_url
 from functions.payments.models import CreatePortalSessionRequest
 from functions.payments.responses import CreatePortalSessionResponse
 from shared import config
 from shared.auth import Caller
-from shared.errors import NotFoundError
 from shared.router import endpoint
-from shared.stripe_client import client, stripe_call
 
 
 @endpoint(
@@ -26,11 +24,4 @@ from shared.stripe_client import client, stripe_call
     settings=(config.STRIPE_SECRET_KEY,),
 )
 def create_portal_session(body: CreatePortalSessionRequest, caller: Caller) -> dict[str, Any]:
-    customer = find_customer_id(caller)
-    if customer is None:
-        raise NotFoundError("No billing account found: subscribe or buy a course first")
-    with stripe_call("creating the portal session", not_found="No billing account found"):
-        session = client().v1.billing_portal.sessions.create(
-            params={"customer": customer, "return_url": body.returnUrl}
-        )
-    return {"url": session.url}
+    return {"url": portal_url(caller, body.returnUrl)}

@@ -179,6 +179,10 @@ def fulfil_payment(payment: Payment, event: EventRef | None = None) -> Fulfilmen
         if _event_seen(tx, event):
             return Fulfilment(duplicate_event=True)
         snaps = _snapshots(tx, [purchase_ref, *enrollment_refs])
+        from functions.payments.reversals import granted_standing
+
+        # Refunded or disputed before it was recorded: grant only what the payment still stands for.
+        standing = granted_standing(tx, payment.payment_intent_id, payment.amount)
         existing = snaps[purchase_ref.path]
         current = existing.to_dict() if existing.exists else None
         result = Fulfilment()
@@ -194,7 +198,7 @@ def fulfil_payment(payment: Payment, event: EventRef | None = None) -> Fulfilmen
                 "course_ids": list(payment.course_ids),
                 "amount": payment.amount,
                 "currency": payment.currency,
-                "status": "paid",
+                "status": "refunded" if standing == "ended" else "paid",
                 "source": payment.source,
                 "stripe_session_id": payment.session_id,
                 "stripe_payment_intent_id": payment.payment_intent_id,
@@ -211,14 +215,14 @@ def fulfil_payment(payment: Payment, event: EventRef | None = None) -> Fulfilmen
             for course_id, ref in zip(payment.course_ids, enrollment_refs, strict=True):
                 snap = snaps[ref.path]
                 enrollment = snap.to_dict() if snap.exists else None
-                if enrollment is not None and enrollment.get("status") in OWNED_STATUSES:
-                    result.enrollments.append(enrollment)
+                if (enrollment is not None and enrollment.get("status") in OWNED_STATUSES) or standing == "ended":
+                    result.enrollments.extend([enrollment] if enrollment else [])
                     continue
                 granted = {
                     "course_id": course_id,
                     "student_email": payment.user_email,
                     "student_id": payment.user_id,
-                    "status": "active",
+                    "status": "suspended" if standing == "suspended" else "active",
                     "enrolled_at": now,
                     "source": "purchase",
                     "purchase_id": payment.purchase_id,
@@ -235,6 +239,10 @@ def fulfil_payment(payment: Payment, event: EventRef | None = None) -> Fulfilmen
         return result
 
     outcome: Fulfilment = run_transaction(run, settled=_duplicate_check(event, Fulfilment))
+    if outcome.new_enrollments:
+        from functions.learning.ratings import count_students
+
+        count_students([e["course_id"] for e in outcome.enrollments if e.get("purchase_id") == payment.purchase_id])
     return outcome
 
 

@@ -60,6 +60,7 @@ class SyncCoursePurchasesRequest(RequestModel):
 
     startDate: date
     endDate: date
+    fix: bool = False  # also close or reopen access that disagrees with the money (see `reconcile`)
 
     @field_validator("startDate", "endDate", mode="before")
     @classmethod
@@ -70,4 +71,4 @@ class SyncCoursePurchasesRequest(RequestModel):
 
 
 class SyncStripeSubscriptionsRequest(RequestModel):
-    pass
+    fix: bool = False  # also bring subscription-sourced access in line with the plans

@@ -8,7 +8,7 @@ from pydantic import Field, RootModel
 
 from entities.responses import ResponseModel
 
-EnrollmentStatus = Literal["active", "completed", "cancelled", "refunded", "expired"]
+EnrollmentStatus = Literal["active", "completed", "cancelled", "refunded", "expired", "suspended"]
 SubscriptionStatus = Literal[
     "active", "trialing", "past_due", "canceled", "unpaid", "incomplete", "incomplete_expired", "paused"
 ]
@@ -94,6 +94,19 @@ class StripeWebhookResponse(RootModel[StripeEventHandled | StripeEventNotHandled
     """Every signed event is acknowledged with 200."""
 
 
+class DriftItem(ResponseModel):
+    """One disagreement between Stripe and the records (see `functions.payments.reconcile`)."""
+
+    kind: Literal["missing_purchase", "refund_not_recorded", "payment_without_access", "access_without_payment"]
+    fixed: bool
+    stripe_id: str | None = None
+    purchase_id: str | None = None
+    enrollment_id: str | None = None
+    course_id: str | None = None
+    course_ids: list[str] | None = None
+    user_email: str | None = None
+
+
 class SyncCoursePurchasesResponse(ResponseModel):
     success: Literal[True]
     purchases_synced: int = Field(ge=0, description="Paid course sessions found in the range")
@@ -104,6 +117,7 @@ class SyncCoursePurchasesResponse(ResponseModel):
     new_enrollments: int = Field(ge=0)
     complete: bool = Field(description="False: the time budget ran out; the next run continues where this one stopped")
     resumed: bool = Field(description="This run continued a walk an earlier run left unfinished")
+    drift: list[DriftItem] = Field(description="What disagreed before the sync (missing purchases are recorded by it)")
 
 
 class SyncStripeSubscriptionsResponse(ResponseModel):
@@ -115,3 +129,4 @@ class SyncStripeSubscriptionsResponse(ResponseModel):
     skipped: int = Field(ge=0, description="Subscriptions naming no user")
     complete: bool = Field(description="False: the time budget ran out; the next run continues where this one stopped")
     resumed: bool = Field(description="This run continued a walk an earlier run left unfinished")
+    drift: list[DriftItem] = Field(description="Access that disagreed with the plans after the sync")

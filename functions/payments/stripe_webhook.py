@@ -11,7 +11,11 @@ transaction. Writes Purchase, Enrollment, Subscription, StripeEvent.
 Handled: checkout.session.completed (and async_payment_succeeded),
 customer.subscription.created/updated/deleted, invoice.paid (and
 invoice.payment_succeeded), invoice.payment_failed, payment_intent.succeeded,
-payment_intent.payment_failed. Other types are recorded, logged and answered 200.
+payment_intent.payment_failed; and access that follows the money
+(`functions.payments.reversals`): charge.refunded, refund.created/updated,
+charge.refund.updated, charge.dispute.created/updated/closed, and every subscription
+change brings the user's subscription-sourced enrollments in line with their plan.
+Other types are recorded, logged and answered 200. Also served at `/api/webhooks/stripe`.
 """
 
 from __future__ import annotations
@@ -40,6 +44,15 @@ from functions.payments.fulfilment import (
     subscription_state,
 )
 from functions.payments.responses import StripeWebhookResponse
+from functions.payments.reversals import (
+    Cause,
+    MoneyEvent,
+    apply,
+    follow_subscriptions,
+    from_charge,
+    from_dispute,
+    from_refund,
+)
 from shared import config, logging
 from shared.errors import InvalidInputError
 from shared.http import Reply
@@ -83,7 +96,11 @@ def _parse(payload: bytes) -> tuple[EventRef, dict[str, Any]]:
     return EventRef(event_id, event_type, created, bool(event.get("livemode"))), obj
 
 
-def _subscription_outcome(result: SubscriptionResult) -> str:
+def _subscription_outcome(result: SubscriptionResult, event: EventRef | None = None) -> str:
+    email = (result.record or {}).get("user_email")
+    if event is not None and email:
+        # Stored state decides, so a replayed or stale event settles the same way.
+        follow_subscriptions(str(email), Cause(event=event), (result.record or {}).get("stripe_subscription_id"))
     if result.duplicate_event:
         return "duplicate"
     if result.stale:
@@ -111,7 +128,7 @@ def _checkout_completed(event: EventRef, session: dict[str, Any]) -> str:
             plan=plan_name(metadata.get("plan")),
             stripe_customer_id=session.get("customer") if isinstance(session.get("customer"), str) else None,
         )
-        return _subscription_outcome(apply_subscription(state, as_of=event.created, event=event))
+        return _subscription_outcome(apply_subscription(state, as_of=event.created, event=event), event)
     payment = _read(payment_from_session, session)
     if payment is None:
         return _ignore(event, session.get("id"), "not a course checkout")
@@ -121,7 +138,7 @@ def _checkout_completed(event: EventRef, session: dict[str, Any]) -> str:
 
 def _subscription_changed(event: EventRef, subscription: dict[str, Any]) -> str:
     state = _read(subscription_state, subscription)
-    return _subscription_outcome(apply_subscription(state, as_of=event.created, event=event))
+    return _subscription_outcome(apply_subscription(state, as_of=event.created, event=event), event)
 
 
 def _invoice(status: str) -> Callable[[EventRef, dict[str, Any]], str]:
@@ -134,7 +151,8 @@ def _invoice(status: str) -> Callable[[EventRef, dict[str, Any]], str]:
             status=status,
             expires_at=_read(lambda: iso_from_unix(invoice_period_end(invoice))) if status == "active" else None,
         )
-        return _subscription_outcome(apply_subscription(state, as_of=event.created, event=event, create=False))
+        result = apply_subscription(state, as_of=event.created, event=event, create=False)
+        return _subscription_outcome(result, event)
 
     return handle
 
@@ -153,6 +171,16 @@ def _intent_failed(event: EventRef, intent: dict[str, Any]) -> str:
     return "duplicate" if record_failed_payment(payment, event).duplicate_event else "processed"
 
 
+def _money(reader: Callable[[dict[str, Any], int], MoneyEvent | None]) -> Callable[[EventRef, dict[str, Any]], str]:
+    def handle(event: EventRef, obj: dict[str, Any]) -> str:
+        money = _read(reader, obj, event.created)
+        if money is None:
+            return _ignore(event, obj.get("id"), "no payment intent")
+        return "duplicate" if apply(money, Cause(event=event)).duplicate_event else "processed"
+
+    return handle
+
+
 HANDLERS: dict[str, Callable[[EventRef, dict[str, Any]], str]] = {
     "checkout.session.completed": _checkout_completed,
     "checkout.session.async_payment_succeeded": _checkout_completed,
@@ -164,6 +192,13 @@ HANDLERS: dict[str, Callable[[EventRef, dict[str, Any]], str]] = {
     "invoice.payment_failed": _invoice("past_due"),
     "payment_intent.succeeded": _intent_succeeded,
     "payment_intent.payment_failed": _intent_failed,
+    "charge.refunded": _money(from_charge),
+    "refund.created": _money(from_refund),
+    "refund.updated": _money(from_refund),
+    "charge.refund.updated": _money(from_refund),
+    "charge.dispute.created": _money(from_dispute),
+    "charge.dispute.updated": _money(from_dispute),
+    "charge.dispute.closed": _money(from_dispute),
 }
 
 
@@ -171,7 +206,7 @@ HANDLERS: dict[str, Callable[[EventRef, dict[str, Any]], str]] = {
     "stripeWebhook",
     response=StripeWebhookResponse,
     settings=(config.STRIPE_WEBHOOK_SECRET,),
-    paths=("/api/stripe-webhook",),
+    paths=("/api/stripe-webhook", "/api/webhooks/stripe"),
 )
 def stripe_webhook(request: flask.Request) -> Reply:
     payload = request.get_data(cache=True)

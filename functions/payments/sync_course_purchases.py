@@ -8,7 +8,9 @@ run over the same range writes nothing (each page's recorded purchases are read
 in one call and left alone). A run that reaches SYNC_TIME_BUDGET_SECONDS saves
 where it stopped (SyncCheckpoint, for that range) and answers `complete: false`;
 the next run over the same range goes on from there. Writes Purchase, Enrollment,
-SyncCheckpoint.
+SyncCheckpoint. The run that starts a walk first reports the drift between
+Stripe and the records in the range (`functions.payments.reconcile`), fixing access
+when `fix` is true (AccessChange).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from itertools import islice
 from typing import Any
 
 from entities import store
-from functions.payments import checkpoint
+from functions.payments import checkpoint, reconcile
 from functions.payments.fulfilment import Payment, fulfil_payment, payment_from_session
 from functions.payments.models import SyncCoursePurchasesRequest
 from functions.payments.responses import SyncCoursePurchasesResponse
@@ -73,6 +75,8 @@ def sync_course_purchases(body: SyncCoursePurchasesRequest, caller: Caller) -> d
     revenue: dict[str, int] = {}
     walk = f"{start}-{end}"
     saved = checkpoint.load(SYNC, walk)
+    # The drift is reported once per walk, by the run that starts it.
+    drift = [] if saved else reconcile.before_course_sync(start, end, caller, fix=body.fix)
     budget = checkpoint.Budget()
     complete = True
     with stripe_call("listing checkout sessions"):
@@ -103,4 +107,5 @@ def sync_course_purchases(body: SyncCoursePurchasesRequest, caller: Caller) -> d
         "new_enrollments": new_enrollments,
         "complete": complete,
         "resumed": bool(saved),
+        "drift": drift,
     }

@@ -7,7 +7,9 @@ id; an unchanged one is not written, so a second run changes nothing). Subscript
 that name no user in their metadata are matched through their customer's email and
 metadata, else left out. A run that reaches SYNC_TIME_BUDGET_SECONDS saves where it
 stopped (SyncCheckpoint) and answers `complete: false`; the next run goes on from
-there. Writes Subscription, SyncCheckpoint.
+there. When a walk completes, subscription-sourced access is checked against the plans
+(`functions.payments.reconcile`), and fixed when `fix` is true. Writes Subscription,
+SyncCheckpoint, Enrollment, AccessChange.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from dataclasses import replace
 from itertools import islice
 from typing import Any
 
-from functions.payments import checkpoint
+from entities import store
+from functions.payments import checkpoint, reconcile
 from functions.payments.fulfilment import SubscriptionState, apply_subscriptions, subscription_state
 from functions.payments.models import SyncStripeSubscriptionsRequest
 from functions.payments.responses import SyncStripeSubscriptionsResponse
@@ -93,4 +96,12 @@ def sync_stripe_subscriptions(body: SyncStripeSubscriptionsRequest, caller: Call
                 break
     if complete and saved:
         checkpoint.clear(SYNC)
-    return {"success": True, **counts, "complete": complete, "resumed": bool(saved)}
+    drift: list[dict[str, Any]] = []
+    if complete:
+        users = [
+            str(r["user_email"])
+            for r in store.query("Subscription", None, limit=store.MAX_LIMIT)
+            if r.get("user_email")
+        ]
+        drift = reconcile.subscription_access(users, reconcile.admin_cause(caller), fix=body.fix)
+    return {"success": True, **counts, "complete": complete, "resumed": bool(saved), "drift": drift}

@@ -289,11 +289,34 @@ def _one_of_each(make_user: Any) -> dict[str, dict[str, Any]]:
         {"organization_id": org["id"], "provider": "bamboohr", "cursor": "2026-01-01T00:00:00Z"},
         created_by=None,
     )
+    access_change = store.create(
+        "AccessChange",
+        {
+            "enrollment_id": enrollment["id"],
+            "course_id": course["id"],
+            "student_email": user["email"],
+            "from_status": "active",
+            "to_status": "refunded",
+            "cause": "refund",
+            "stripe_event_id": "evt_1",
+        },
+        created_by="stripe",
+    )
+    payment_state = store.create(
+        "PaymentState",
+        {"stripe_payment_intent_id": "pi_1", "refunds": {"re_1": {"amount": 1, "status": "succeeded", "at": 1}}},
+        created_by="stripe",
+        id="pst_pi_1",
+    )
+    bundle = store.create("Bundle", {"title": "Pair", "course_ids": [course["id"]], "price": 10}, created_by=None)
     return {
         "Skill": skill,
         "Organization": org,
         "Team": team,
         "Membership": membership,
+        "AccessChange": access_change,
+        "PaymentState": payment_state,
+        "Bundle": bundle,
         "Course": course,
         "Enrollment": enrollment,
         "Progress": progress,

@@ -175,7 +175,8 @@ def test_unknown_function_app_and_route_are_404(gateway: Any, admin_token: str) 
     _envelope(gateway.get(INVOKE, headers=bearer(admin_token)), 405, "METHOD_NOT_ALLOWED")
 
 
-def test_cors_preflight_allows_the_sdk_headers(gateway: Any) -> None:
+def test_cors_preflight_allows_the_sdk_headers(gateway: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "http://localhost:5173")
     resp = gateway.options(INVOKE, headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"})
     assert resp.status_code == 204
     assert resp.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
@@ -184,7 +185,10 @@ def test_cors_preflight_allows_the_sdk_headers(gateway: Any) -> None:
         assert header in allowed
 
 
-def test_browser_calls_get_cors_headers_and_other_clients_none(gateway: Any, admin_token: str) -> None:
+def test_browser_calls_get_cors_headers_and_other_clients_none(
+    gateway: Any, admin_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://app.example.test")
     from_browser = gateway.post(INVOKE, json={}, headers={**bearer(admin_token), "Origin": "https://app.example.test"})
     assert from_browser.headers["Access-Control-Allow-Origin"] == "https://app.example.test"
     assert "X-RateLimit-Remaining" in from_browser.headers["Access-Control-Expose-Headers"]

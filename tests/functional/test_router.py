@@ -55,7 +55,8 @@ def test_only_declared_functions_are_callable_by_name(gateway: Any, make_user: A
     assert resp.status_code == 404 and resp.get_json()["code"] == "RESOURCE_NOT_FOUND"
 
 
-def test_preflight_is_answered_on_every_declared_path(gateway: Any) -> None:
+def test_preflight_is_answered_on_every_declared_path(gateway: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://app.example")
     for path in (f"{APP}/entities/Course", f"{APP}/functions/listPaidUsers", "/api/stripe-webhook"):
         resp = gateway.options(path, headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"})
         assert resp.status_code == 204, path

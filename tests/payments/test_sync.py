@@ -41,7 +41,10 @@ def test_sync_course_purchases_records_range_once(stripe_server, make_user, make
     _, admin = make_user("admin")
     first = invoke("syncCoursePurchases", {"startDate": "2026-01-01", "endDate": "2026-01-31"}, admin)
     assert first.status_code == 200, first.json
-    assert first.json == {
+    body = dict(first.json)
+    # Before the sync, the three paid sessions had no purchase: reported, then recorded by it.
+    assert sorted(d["kind"] for d in body.pop("drift")) == ["missing_purchase"] * 3
+    assert body == {
         "success": True,
         "purchases_synced": 3,
         "new_purchases": 3,
@@ -57,7 +60,7 @@ def test_sync_course_purchases_records_range_once(stripe_server, make_user, make
     )
     snapshot = {c: docs(c) for c in ("Enrollment", "Purchase")}
     second = invoke("syncCoursePurchases", {"startDate": "2026-01-01", "endDate": "2026-01-31"}, admin)
-    assert second.json == {**first.json, "new_purchases": 0, "new_enrollments": 0}
+    assert second.json == {**body, "new_purchases": 0, "new_enrollments": 0, "drift": []}
     assert {c: docs(c) for c in snapshot} == snapshot
     lists = stripe_server.requests("/v1/checkout/sessions", "GET")
     assert len(lists) >= 4  # two pages per run at least
@@ -150,6 +153,7 @@ def test_sync_stripe_subscriptions_upserts_and_counts(stripe_server, make_user, 
         "skipped": 0,
         "complete": True,
         "resumed": False,
+        "drift": [],
     }
     stored = {s["id"]: s for s in docs("Subscription")}
     assert stored[subs[2]]["status"] == "canceled"

@@ -208,11 +208,11 @@ def test_unpaid_checkout_completion_enrolls_nobody(stripe_server, make_user, mak
 
 
 def test_unknown_event_type_is_acknowledged_and_recorded(stripe_server, deliver):
-    resp = deliver(make_event("charge.dispute.created", {"id": "dp_1", "object": "dispute"}, event_id="evt_unknown"))
+    resp = deliver(make_event("payout.created", {"id": "po_1", "object": "payout"}, event_id="evt_unknown"))
     assert resp.status_code == 200
     assert resp.json == {"received": True, "event_id": "evt_unknown", "handled": False}
     [event] = docs("StripeEvent")
-    assert (event["outcome"], event["type"]) == ("ignored", "charge.dispute.created")
+    assert (event["outcome"], event["type"]) == ("ignored", "payout.created")
 
 
 def test_signed_event_with_malformed_object_is_acknowledged_not_500(stripe_server, deliver):

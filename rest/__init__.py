@@ -1,0 +1,1 @@
+"""The 7P Education REST surface (`/api/...`): a second HTTP contract over the same accounts and data."""
