@@ -20,7 +20,7 @@ import pytest
 from emulator.firestore_emulator import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-EXTENSION = ROOT / "tests" / "fakes" / "stripe_localstripe.py"
+EXTENSION = ROOT / "emulator" / "stripe_server.py"
 SECRET_KEY = "sk_test_sparkacademy_0123456789"
 WEBHOOK_SECRET = "whsec_test_sparkacademy_0123456789"
 

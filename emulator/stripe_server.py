@@ -2,7 +2,7 @@
 
 Run with localstripe's own interpreter (it lives in its own venv):
 
-    .venv-localstripe/bin/python tests/fakes/stripe_localstripe.py --port 8420
+    .venv-localstripe/bin/python emulator/stripe_server.py --port 8420
 
 localstripe answers Customers, PaymentIntents, Plans, Products, Subscriptions,
 Invoices and Events, and signs and delivers webhooks. This adds, in the shape of
