@@ -50,6 +50,7 @@ API_MODULES = (
     "functions.video.daily_webhook",
     "functions.video.zoom_webhook",
     "shared.api_routes",
+    "emulator.pages",
 )
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 H = TypeVar("H", bound=Callable[..., Any])
@@ -247,10 +248,12 @@ def route(
     path_schemas: Mapping[str, dict[str, Any]] | None = None,
     content_type: str = "application/json",
     errors: Iterable[type[AppError]] = (),
+    body: str = "json",
 ) -> Callable[[H], H]:
     """Declare `handler(body, caller, **path_params[, query])` as a route of the `api` service.
 
-    GET routes are read-only unless said otherwise. The handler is returned unchanged.
+    GET routes are read-only unless said otherwise; `body="raw"` hands the handler the
+    request itself (an HTML form's POST). The handler is returned unchanged.
     """
     verbs = (methods,) if isinstance(methods, str) else tuple(methods)
     spec = Spec(
@@ -262,6 +265,7 @@ def route(
         methods=verbs,
         read_only=verbs == ("GET",) if read_only is None else read_only,
         settings=tuple(settings),
+        body=body,
     )
 
     def decorate(handler: H) -> H:
