@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -212,7 +212,7 @@ def checkout_page(_body: Any, _caller: Caller, session_id: str, query: CheckoutQ
         for i in items
     ]
     total = f"{to_major_units(int(session.get('amount_total') or 0), currency):.2f} {currency.upper()}"
-    email = (session.get("customer_details") or {}).get("email") or session.get("customer_email") or ""
+    email = (session.get("customer_details") or {}).get("email") or session.get("customer_email") or _email(session)
     parts = ["<h1>Pay SparkAcademy</h1><p class='muted'>Test mode: a local stand-in for Stripe Checkout.</p>"]
     parts.append(_table(("Item", f"Amount ({currency.upper()})"), rows) + f"<p><strong>Total: {_e(total)}</strong></p>")
     if session.get("mode") == "subscription":
@@ -286,6 +286,16 @@ def _luhn(number: str) -> bool:
     digits = [int(d) for d in reversed(number)]
     total = sum(digits[0::2]) + sum(sum(divmod(2 * d, 10)) for d in digits[1::2])
     return total % 10 == 0
+
+
+def _email(session: dict[str, Any]) -> str:
+    """The session's customer's email, as Stripe's page shows it."""
+    if not session.get("customer"):
+        return ""
+    from shared.stripe_client import as_dict, client, stripe_call
+
+    with stripe_call("reading the customer"):
+        return str(as_dict(client().v1.customers.retrieve(str(session["customer"]))).get("email") or "")
 
 
 def _checkout_session(session_id: str) -> dict[str, Any]:
@@ -375,6 +385,63 @@ def _portal_session(portal_id: str) -> dict[str, Any]:
         raise UpstreamError("The local Stripe server failed")
     portal: dict[str, Any] = answer.json()
     return portal
+
+
+# --- password reset -------------------------------------------------------------------
+
+
+class ResetQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(default="", max_length=200)
+    done: bool = False
+    error: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$")
+
+
+RESET_MESSAGES = {
+    "invalid_token": "This link is invalid or has expired: ask for a new one.",
+    "weak_password": "Choose 8 to 256 characters mixing letters with digits or symbols.",
+}
+
+
+@route("GET", "/reset-password", name="dev.resetPassword", query=ResetQuery, errors=(NotFoundError,), **_PAGE)
+def reset_password_page(_body: Any, _caller: Caller, query: ResetQuery) -> Reply:
+    """Where the reset mail's link leads under `make dev`: a form for the new password."""
+    _development_only()
+    if query.done:
+        return _html("Password changed", "<h1>Password changed</h1><p>Sign in with the new password.</p>")
+    error = f'<p class="error" role="alert">{_e(RESET_MESSAGES.get(query.error, ""))}</p>' if query.error else ""
+    body = (
+        f"<h1>Choose a new password</h1>{error}"
+        '<form class="card" method="post" action="/reset-password">'
+        f'<input type="hidden" name="token" value="{_e(query.token)}">'
+        '<label>New password <input type="password" name="new_password" id="new_password" '
+        'autocomplete="new-password" required></label>'
+        '<button type="submit" id="save">Save</button></form>'
+    )
+    return _html("Reset password", body)
+
+
+@route("POST", "/reset-password", name="dev.resetPasswordSave", errors=(NotFoundError,), **_FORM)
+def reset_password(req: Any, _caller: Caller) -> Reply:
+    """Set the new password with the mailed token (the same code as `auth/reset-password`)."""
+    from pydantic import ValidationError
+
+    from entities import accounts
+    from shared.errors import InvalidInputError
+
+    _development_only()
+    token = str(req.form.get("token", ""))
+    try:
+        body = accounts.ResetPassword(reset_token=token, new_password=str(req.form.get("new_password", "")))
+    except ValidationError as exc:
+        error = "invalid_token" if any(err["loc"] == ("reset_token",) for err in exc.errors()) else "weak_password"
+        return _see_other(f"/reset-password?{urlencode({'token': token[:200], 'error': error})}")
+    try:
+        accounts.reset_password(body)
+    except InvalidInputError:
+        return _see_other(f"/reset-password?{urlencode({'error': 'invalid_token'})}")
+    return _see_other("/reset-password?done=true")
 
 
 # --- helpers --------------------------------------------------------------------------
