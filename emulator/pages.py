@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from emulator import demo, request_log
 from shared import config, router
 from shared.auth import Caller
-from shared.errors import NotFoundError, ServiceUnavailableError, UpstreamError
+from shared.errors import NotFoundError, ServiceUnavailableError, UnsupportedMediaTypeError, UpstreamError
 from shared.http import Reply
 from shared.router import route
 
@@ -36,7 +36,14 @@ _SESSION_ID = r"^cs_test_[A-Za-z0-9]{1,64}$"
 _PORTAL_ID = r"^bps_[A-Za-z0-9]{1,64}$"
 _SUBSCRIPTION_ID = re.compile(r"^sub_[A-Za-z0-9]{1,64}$")
 _PAGE: dict[str, Any] = {"anonymous": True, "rate": (), "tags": ("development",), "content_type": "text/html"}
-_FORM: dict[str, Any] = {**_PAGE, "content_type": "text/plain", "status": 303, "body": "raw"}
+# A page's form: answered with a redirect (303); any other body than the form's is refused (415).
+_FORM: dict[str, Any] = {
+    **_PAGE,
+    "content_type": "text/plain",
+    "status": 303,
+    "body": "raw",
+    "errors": (NotFoundError, UnsupportedMediaTypeError),
+}
 # What the checkout page says for each refusal, by Stripe's decline or error code.
 CARD_MESSAGES = {
     "generic_decline": "Your card was declined.",
@@ -251,7 +258,7 @@ def pay(req: Any, _caller: Caller, session_id: str) -> Reply:
     page = CHECKOUT + quote(session_id)
     if session.get("status") != "open":
         return _see_other(page)
-    form = req.form
+    form = _form(req)
     number = re.sub(r"[\s-]", "", str(form.get("card_number", "")))
     refusal = _card_problem(number, str(form.get("expiry", "")), str(form.get("cvc", "")))
     if refusal is None:
@@ -364,8 +371,9 @@ def portal_page(_body: Any, _caller: Caller, portal_id: str) -> Reply:
 def change_subscription(req: Any, _caller: Caller, portal_id: str) -> Reply:
     """Cancel a subscription at its period's end, or resume it; back to the portal page."""
     _portal_session(portal_id)
-    subscription = str(req.form.get("subscription", ""))
-    action = str(req.form.get("action", ""))
+    form = _form(req)
+    subscription = str(form.get("subscription", ""))
+    action = str(form.get("action", ""))
     if _SUBSCRIPTION_ID.fullmatch(subscription) and action in ("cancel", "resume"):
         path = f"/_config/test/billing_portal/sessions/{quote(portal_id)}/subscriptions/{quote(subscription)}"
         answer = _control("POST", path, {"action": action})
@@ -422,7 +430,7 @@ def reset_password_page(_body: Any, _caller: Caller, query: ResetQuery) -> Reply
     return _html("Reset password", body)
 
 
-@route("POST", "/reset-password", name="dev.resetPasswordSave", errors=(NotFoundError,), **_FORM)
+@route("POST", "/reset-password", name="dev.resetPasswordSave", **_FORM)
 def reset_password(req: Any, _caller: Caller) -> Reply:
     """Set the new password with the mailed token (the same code as `auth/reset-password`)."""
     from pydantic import ValidationError
@@ -431,9 +439,10 @@ def reset_password(req: Any, _caller: Caller) -> Reply:
     from shared.errors import InvalidInputError
 
     _development_only()
-    token = str(req.form.get("token", ""))
+    form = _form(req)
+    token = str(form.get("token", ""))
     try:
-        body = accounts.ResetPassword(reset_token=token, new_password=str(req.form.get("new_password", "")))
+        body = accounts.ResetPassword(reset_token=token, new_password=str(form.get("new_password", "")))
     except ValidationError as exc:
         error = "invalid_token" if any(err["loc"] == ("reset_token",) for err in exc.errors()) else "weak_password"
         return _see_other(f"/reset-password?{urlencode({'token': token[:200], 'error': error})}")
@@ -470,6 +479,13 @@ def _control(method: str, path: str, data: dict[str, str] | None = None) -> Any:
         return outbound.session("stripe").request(method, _local_stripe_url() + path, data=data, timeout=30)
     except requests.RequestException as exc:
         raise ServiceUnavailableError("The local Stripe server is unreachable; retry shortly") from exc
+
+
+def _form(req: Any) -> Any:
+    """The fields of a page's form; anything else than a form's body is refused."""
+    if req.mimetype != "application/x-www-form-urlencoded":
+        raise UnsupportedMediaTypeError("Send the page's form (application/x-www-form-urlencoded)")
+    return req.form
 
 
 def _see_other(location: str) -> Reply:

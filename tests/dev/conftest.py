@@ -66,6 +66,21 @@ class DevPlatform:
         return token
 
 
+def new_student(platform: DevPlatform, email: str) -> str:
+    """Register a student whose password is `Passw0rd!x`."""
+    answer = platform.api("POST", "/auth/register", json={"email": email, "password": "Passw0rd!x", "full_name": "Bo"})
+    assert answer.status_code in (200, 201), answer.text
+    return email
+
+
+def pay(page: Any, card: str) -> None:
+    """Type a card into the local checkout page and press Pay."""
+    page.fill("#card_number", card)
+    page.fill("#expiry", "12 / 34")
+    page.fill("#cvc", "123")
+    page.click("#pay")
+
+
 def start_platform(data: Path, timeout: float = 120.0) -> DevPlatform:
     env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     process = subprocess.Popen(
@@ -95,9 +110,9 @@ def start_platform(data: Path, timeout: float = 120.0) -> DevPlatform:
     return platform
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def dev_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevPlatform]:
-    """One platform for a module's tests (each uses accounts of its own)."""
+    """One platform for these tests (each uses accounts of its own)."""
     platform = start_platform(tmp_path_factory.mktemp("dev") / "data")
     yield platform
     platform.stop()

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.browser import browser_page
-from tests.dev.conftest import DevPlatform
+from tests.dev.conftest import DevPlatform, new_student, pay
 
 APP_PAGE = """<!doctype html><meta charset="utf-8"><title>app</title><pre id="result"></pre><script type="module">
 const params = new URLSearchParams(location.search);
@@ -72,23 +72,10 @@ def app_origin() -> Iterator[str]:
     server.server_close()
 
 
-def new_student(platform: DevPlatform, email: str) -> str:
-    answer = platform.api("POST", "/auth/register", json={"email": email, "password": "Passw0rd!x", "full_name": "Bo"})
-    assert answer.status_code in (200, 201), answer.text
-    return email
-
-
 def open_checkout(page: Any, platform: DevPlatform, app_origin: str, email: str) -> None:
     """Sign in and start the purchase on the app page, which sends the browser to the checkout page."""
     page.goto(f"{app_origin}/courses?api={platform.url}&email={email}&password=Passw0rd!x")
     page.wait_for_url(f"{platform.url}/dev/checkout/cs_test_*", timeout=30_000)
-
-
-def pay(page: Any, card: str) -> None:
-    page.fill("#card_number", card)
-    page.fill("#expiry", "12 / 34")
-    page.fill("#cvc", "123")
-    page.click("#pay")
 
 
 def my_enrollments(platform: DevPlatform, email: str) -> list[dict[str, Any]]:
