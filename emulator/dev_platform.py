@@ -104,8 +104,6 @@ def start(port: int = 8080, data: Path = DEFAULT_DATA, say: Callable[[str], None
 
 def _launch_services(platform: Platform, say: Callable[[str], None]) -> None:
     """The Firestore emulator and the local Stripe server start side by side."""
-    from emulator.pages import CHECKOUT, PORTAL
-
     if not os.environ.get("FIRESTORE_EMULATOR_HOST"):
         say("Starting the Firestore emulator and the local Stripe server...")
         platform.firestore = firestore_emulator.launch(
@@ -114,8 +112,8 @@ def _launch_services(platform: Platform, say: Callable[[str], None]) -> None:
     if not os.environ.get(config.STRIPE_SECRET_KEY):
         platform.stripe = local_stripe.launch(
             state=platform.data / "stripe.pickle",
-            checkout_url=platform.url + CHECKOUT,
-            portal_url=platform.url + PORTAL,
+            checkout_url=platform.url + local_stripe.CHECKOUT_PAGES,
+            portal_url=platform.url + local_stripe.PORTAL_PAGES,
         )
 
 

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from emulator import demo, request_log
+from emulator import demo, local_stripe, request_log
 from shared import config, router
 from shared.auth import Caller
 from shared.errors import NotFoundError, ServiceUnavailableError, UnsupportedMediaTypeError, UpstreamError
@@ -30,8 +30,8 @@ from shared.http import Reply
 from shared.router import route
 
 TITLE = "SparkAcademy Functions"
-CHECKOUT = "/dev/checkout/"
-PORTAL = "/dev/portal/"
+CHECKOUT = local_stripe.CHECKOUT_PAGES
+PORTAL = local_stripe.PORTAL_PAGES
 _SESSION_ID = r"^cs_test_[A-Za-z0-9]{1,64}$"
 _PORTAL_ID = r"^bps_[A-Za-z0-9]{1,64}$"
 _SUBSCRIPTION_ID = re.compile(r"^sub_[A-Za-z0-9]{1,64}$")
