@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ class Platform:
         try:
             if self.firestore is not None:
                 self.firestore.export(config.project_id(), self.data / "firestore")
+        except OSError as exc:  # urllib's errors included: the emulator is gone or refused
+            print(f"The database could not be saved ({exc}); the previous save is kept.", file=sys.stderr)
         finally:
             for service in (self.firestore, self.stripe):
                 if service is not None:
@@ -120,7 +123,10 @@ def _launch_services(platform: Platform, say: Callable[[str], None]) -> None:
 def _wait_for_services(platform: Platform, say: Callable[[str], None]) -> None:
     started = time.monotonic()
     if platform.firestore is not None:
-        os.environ["FIRESTORE_EMULATOR_HOST"] = firestore_emulator.wait(platform.firestore).host
+        try:
+            os.environ["FIRESTORE_EMULATOR_HOST"] = firestore_emulator.wait(platform.firestore).host
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc} (kept data that no longer loads? `make dev-reset` starts afresh)") from exc
     if platform.stripe is not None:
         local_stripe.wait(platform.stripe)
         secret = "whsec_" + secrets.token_urlsafe(32)

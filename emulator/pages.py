@@ -120,7 +120,8 @@ def _functions_section() -> str:
             if missing
             else '<span class="ready">ready</span>'
         )
-        rows.append((f"<code>{_e(function.name)}</code>", _e(function.summary), state))
+        summary = function.summary.removeprefix(f"{function.name}:").strip()
+        rows.append((f"<code>{_e(function.name)}</code>", _e(summary), state))
     return f"<h2>Functions ({len(rows)})</h2>" + _table(("Function", "What it does", "State"), rows, escaped=True)
 
 
