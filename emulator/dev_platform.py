@@ -110,7 +110,9 @@ def _launch_services(platform: Platform, say: Callable[[str], None]) -> None:
     if not os.environ.get("FIRESTORE_EMULATOR_HOST"):
         say("Starting the Firestore emulator and the local Stripe server...")
         platform.firestore = firestore_emulator.launch(
-            port=int(os.environ.get("FIRESTORE_PORT", "0")) or None, import_from=platform.data / "firestore"
+            port=int(os.environ.get("FIRESTORE_PORT", "0")) or None,
+            import_from=platform.data / "firestore",
+            quick_start=True,
         )
     if not os.environ.get(config.STRIPE_SECRET_KEY):
         platform.stripe = local_stripe.launch(

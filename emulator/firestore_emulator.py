@@ -86,18 +86,41 @@ def start(
     return wait(launch(port, log_path, import_from), timeout)
 
 
-def launch(port: int | None = None, log_path: Path | None = None, import_from: Path | None = None) -> FirestoreEmulator:
-    """Start the emulator without waiting for it (see `wait`)."""
-    if shutil.which("gcloud") is None:
+def _emulator_script() -> Path | None:
+    """The emulator's own launcher in the gcloud SDK: what `gcloud emulators firestore start` runs."""
+    gcloud = shutil.which("gcloud")
+    if gcloud is None:
         raise RuntimeError("gcloud is not installed: install google-cloud-cli and its Firestore emulator")
-    host = f"127.0.0.1:{port or free_port()}"
-    log_path = log_path or Path(os.environ.get("TMPDIR", "/tmp")) / f"firestore-emulator-{host.split(':')[1]}.log"
-    args = ["gcloud", "emulators", "firestore", "start", f"--host-port={host}", "--quiet"]
+    script = Path(gcloud).resolve().parents[1] / "platform" / "cloud-firestore-emulator" / "cloud_firestore_emulator"
+    return script if script.exists() else None
+
+
+def launch(
+    port: int | None = None, log_path: Path | None = None, import_from: Path | None = None, quick_start: bool = False
+) -> FirestoreEmulator:
+    """Start the emulator without waiting for it (see `wait`).
+
+    The SDK's launcher is run directly when found: gcloud's own Python start-up only
+    delays it. `quick_start` keeps the JVM to its first compiler tier, which starts it
+    in about half the time and is fast enough for one developer's requests.
+    """
+    script = _emulator_script()
+    port = port or free_port()
+    host = f"127.0.0.1:{port}"
+    log_path = log_path or Path(os.environ.get("TMPDIR", "/tmp")) / f"firestore-emulator-{port}.log"
+    if script is not None:
+        args = [str(script), "start", "--host=127.0.0.1", f"--port={port}", "--database-mode=firestore-native"]
+    else:
+        args = ["gcloud", "emulators", "firestore", "start", f"--host-port={host}", "--quiet"]
     if import_from is not None and (export := newest_export(import_from)) is not None:
         args.append(f"--import-data={export}")
+    env = dict(os.environ)
+    if quick_start:
+        env["JAVA_TOOL_OPTIONS"] = f"{env.get('JAVA_TOOL_OPTIONS', '')} -XX:TieredStopAtLevel=1".strip()
     log = log_path.open("wb")
     process = subprocess.Popen(
         args,
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
