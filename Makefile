@@ -1,26 +1,31 @@
-# One command each: `make dev` runs the emulator with demo data, `make test` runs every test.
-.PHONY: dev test bench deploy-plan lint
+# One command each: `make dev` runs the whole platform offline, `make test` runs every test.
+.PHONY: install dev dev-reset test bench deploy-plan lint
 
 PORT ?= 8080
+# Where `make dev` keeps the database, the local Stripe's objects and the token key between runs.
+DATA ?= .emulator-data
 
-.venv/bin/python: requirements.txt requirements-dev.txt
-	python3 -m venv .venv
-	.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch .venv/bin/python
+install:
+	./scripts/install.sh dev
 
-dev: .venv/bin/python
-	PORT=$(PORT) .venv/bin/python -m emulator
+dev: install
+	PORT=$(PORT) .venv/bin/python -m emulator --data $(DATA)
+
+# Forget everything `make dev` kept, then start afresh.
+dev-reset:
+	rm -rf $(DATA)
+	$(MAKE) dev
 
 test:
 	./scripts/test.sh
 
-bench: .venv/bin/python
+bench: install
 	.venv/bin/python -m bench
 
-lint: .venv/bin/python
+lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 
-deploy-plan: .venv/bin/python
+deploy-plan: install
 	.venv/bin/python scripts/deploy.py

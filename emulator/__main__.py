@@ -1,69 +1,76 @@
-"""`make dev`: the Firestore emulator, demo data and the Base44 gateway on 127.0.0.1.
+"""`make dev`: the whole platform on 127.0.0.1 (see `emulator.dev_platform`).
 
-Ctrl-C stops everything, the emulator's Java process included.
+    python -m emulator [--port 8080] [--data .emulator-data]
+
+Ctrl-C (or SIGTERM) stops everything, exporting the database first, so the next
+run starts where this one stopped.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
-import secrets
 import signal
 import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from emulator.dev_platform import Platform
+
+STARTED = time.monotonic()
 
 
 def main() -> int:
-    from emulator import firestore_emulator
+    from emulator import dev_platform
 
-    port = int(os.environ.get("PORT", "8080"))
-    os.environ.setdefault("SPARK_ENV", "development")
-    os.environ.setdefault("GOOGLE_CLOUD_PROJECT", "sparkacademy-dev")
-    if not os.environ.get("JWT_SECRET"):
-        # A fresh secret each run: tokens from an earlier run stop working, as they should.
-        os.environ["JWT_SECRET"] = secrets.token_urlsafe(48)
-    os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
-
-    emulator = None
-    if not os.environ.get("FIRESTORE_EMULATOR_HOST"):
-        print("Starting the Firestore emulator...", flush=True)
-        emulator = firestore_emulator.start(port=int(os.environ.get("FIRESTORE_PORT", "0")) or None)
-        os.environ["FIRESTORE_EMULATOR_HOST"] = emulator.host
+    parser = argparse.ArgumentParser(prog="python -m emulator")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")), help="0: any free port")
+    parser.add_argument("--data", type=Path, default=dev_platform.DEFAULT_DATA, help="the data kept between runs")
+    args = parser.parse_args()
 
     def shutdown(*_: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, shutdown)
+    running = None
     try:
-        from emulator import demo
-        from emulator.gateway import create_app
-
-        seeded = demo.load()
-        from emulator.server import make
-
-        server = make(create_app(), port=port)
-        app_id = os.environ.get("BASE44_APP_ID", "sparkacademy")
-        print(
-            f"\nSparkAcademy emulator on http://127.0.0.1:{port}  (app id: {app_id})\n"
-            f"API docs: http://127.0.0.1:{port}/api/docs\n"
-            f"Firestore emulator: {os.environ['FIRESTORE_EMULATOR_HOST']}\n"
-            f"Demo accounts (password {seeded['password']}):\n"
-            + "".join(f"  {email}\n" for email in seeded["accounts"])
-            + f"\ncreateClient({{ serverUrl: 'http://127.0.0.1:{port}', appId: '{app_id}' }})\n"
-            "Ctrl-C to stop.",
-            flush=True,
-        )
-        _print_missing_settings()
-        server.serve_forever()
+        running = dev_platform.start(port=args.port, data=args.data, say=lambda text: print(text, flush=True))
+        _announce(running)
+        # Naming what is not configured imports every function: done while already serving.
+        threading.Thread(target=_print_missing_settings, daemon=True).start()
+        running.serve_forever()
     except KeyboardInterrupt:
         pass  # the server usually handles Ctrl-C itself and returns
     finally:
-        print("\nStopping...", flush=True)
-        if emulator is not None:
-            emulator.stop()
+        print("\nStopping (saving the data first)...", flush=True)
+        if running is not None:
+            running.stop()
     return 0
 
 
+def _announce(running: Platform) -> None:
+    from shared import config
+
+    url, seeded, stripe = running.url, running.seeded, running.stripe
+    print(
+        f"\nSparkAcademy on {url}  (app id: {config.app_id()})\n"
+        f"Front page: {url}/   API docs: {url}/api/docs\n"
+        f"Firestore emulator: {os.environ['FIRESTORE_EMULATOR_HOST']}\n"
+        + (f"Local Stripe server: {stripe.url} (webhooks to {url}/api/stripe-webhook)\n" if stripe else "")
+        + f"Kept data: {running.data}  (make dev-reset starts afresh)\n"
+        f"Demo accounts (password {seeded['password']}):\n"
+        + "".join(f"  {email}\n" for email in seeded["accounts"])
+        + f"\ncreateClient({{ serverUrl: '{url}', appId: '{config.app_id()}' }})\n",
+        flush=True,
+    )
+    print(f"Serving {time.monotonic() - STARTED:.1f}s after start. Ctrl-C to stop.", flush=True)
+
+
 def _print_missing_settings() -> None:
-    """Name the functions that will answer 503 for want of a setting (e.g. Stripe keys)."""
+    """Name the functions that will answer 503 for want of a setting (e.g. an AI key)."""
     from shared import config, router
 
     waiting: dict[tuple[str, ...], list[str]] = {}

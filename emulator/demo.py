@@ -1,8 +1,17 @@
-"""Demo data for local development: three accounts and a few courses."""
+"""Demo data for local development: accounts, courses and an enrollment.
+
+The records the seed document's examples name exist under those ids: courses
+`crs_abc123` (paid, for the purchase flow) and `crs_def456` (free), whose module
+`mod_abc123` holds lesson `les_abc123`; the student's enrollment `enr_abc123` in
+it; organization `org_abc123`, administered by the organization admin. Missing
+demo records are made again at each start; nothing else is touched.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from entities import accounts, store
@@ -10,10 +19,13 @@ from shared.auth import Role
 from shared.errors import ConflictError
 
 DEFAULT_PASSWORD = "Spark-demo-2026!"
+ORGANIZATION_ID = "org_abc123"
+ENROLLMENT_ID = "enr_abc123"
 ACCOUNTS = (
     ("admin@sparkacademy.test", "Ada Admin", Role.ADMIN),
     ("instructor@sparkacademy.test", "Ines Instructor", Role.INSTRUCTOR),
     ("student@sparkacademy.test", "Sam Student", Role.STUDENT),
+    ("orgadmin@sparkacademy.test", "Olga Org-Admin", Role.ORG_ADMIN),
 )
 
 
@@ -23,6 +35,7 @@ def _lessons(*titles: str) -> list[dict[str, Any]]:
 
 COURSES: tuple[dict[str, Any], ...] = (
     {
+        "id": "crs_abc123",
         "title": "React Fundamentals",
         "description": "Components, props and state from the ground up.",
         "category": "programming",
@@ -48,15 +61,31 @@ COURSES: tuple[dict[str, Any], ...] = (
         ],
     },
     {
+        "id": "crs_def456",
         "title": "Introduction to Python",
         "description": "A free first course in programming.",
         "category": "programming",
         "level": "beginner",
         "price": 0,
         "is_published": True,
-        "modules": [{"title": "Basics", "lessons": _lessons("Variables", "Loops", "Functions")}],
+        "modules": [
+            {
+                "id": "mod_abc123",
+                "title": "Basics",
+                "lessons": [
+                    {
+                        "id": "les_abc123",
+                        "title": "Variables",
+                        "content": "Variables: notes and examples.",
+                        "duration": 10,
+                    },
+                    *_lessons("Loops", "Functions"),
+                ],
+            }
+        ],
     },
     {
+        "id": "crs_ghi789",
         "title": "Advanced TypeScript Patterns",
         "description": "Generics, conditional types and API design.",
         "category": "programming",
@@ -66,6 +95,7 @@ COURSES: tuple[dict[str, Any], ...] = (
         "modules": [{"title": "Types in depth", "lessons": _lessons("Generics", "Conditional types")}],
     },
     {
+        "id": "crs_jkl012",
         "title": "Kubernetes for Developers (draft)",
         "description": "Not yet published.",
         "category": "devops",
@@ -81,22 +111,54 @@ def demo_password() -> str:
     return os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
 
 
+def _create_account(email: str, name: str, role: Role) -> dict[str, Any]:
+    organization = ORGANIZATION_ID if role == Role.ORG_ADMIN else None
+    try:
+        return accounts.create_user(
+            email=email,
+            password=demo_password(),
+            full_name=name,
+            role=role,
+            created_by=None,
+            organization_id=organization,
+        )
+    except ConflictError:  # made by another process meanwhile
+        return accounts.user_by_email(email) or {}
+
+
+def _create_missing(name: str, record_id: str, data: dict[str, Any], created_by: str) -> None:
+    if store.find(name, record_id) is None:
+        fields = {k: v for k, v in data.items() if k != "id"}
+        with contextlib.suppress(ConflictError):
+            store.create(name, fields, created_by=created_by, id=record_id)
+
+
 def load() -> dict[str, Any]:
-    """Create the demo accounts and courses unless they are there already."""
-    users = {}
-    for email, name, role in ACCOUNTS:
-        try:
-            users[role] = accounts.create_user(
-                email=email, password=demo_password(), full_name=name, role=role, created_by=None
-            )
-        except ConflictError:
-            users[role] = accounts.user_by_email(email)
-    instructor = users[Role.INSTRUCTOR]
-    if not store.query("Course", {"instructor_email": instructor["email"]}, limit=1):
-        for course in COURSES:
-            store.create(
-                "Course",
-                {**course, "instructor_email": instructor["email"], "instructor_name": instructor["full_name"]},
-                created_by=instructor["email"],
-            )
+    """Create the demo accounts, courses and enrollment that are not there.
+
+    Records are made side by side: password hashing and the emulator's round trips
+    are most of `make dev`'s first start.
+    """
+    with ThreadPoolExecutor(max_workers=len(ACCOUNTS) + len(COURSES)) as pool:
+        found = list(
+            pool.map(lambda account: accounts.user_by_email(account[0]) or _create_account(*account), ACCOUNTS)
+        )
+        users = {role: user for (_, _, role), user in zip(ACCOUNTS, found, strict=True)}
+        instructor, student = users[Role.INSTRUCTOR], users[Role.STUDENT]
+        teacher = {"instructor_email": instructor["email"], "instructor_name": instructor["full_name"]}
+        writes = [
+            pool.submit(_create_missing, "Course", course["id"], {**course, **teacher}, instructor["email"])
+            for course in COURSES
+        ]
+        enrollment = {
+            "course_id": "crs_def456",
+            "student_email": student["email"],
+            "student_id": student["id"],
+            "status": "active",
+            "source": "free",
+            "enrolled_at": "2026-01-17T10:00:00Z",
+        }
+        writes.append(pool.submit(_create_missing, "Enrollment", ENROLLMENT_ID, enrollment, student["email"]))
+        for write in writes:
+            write.result()
     return {"accounts": [email for email, _, _ in ACCOUNTS], "password": demo_password()}

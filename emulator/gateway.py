@@ -9,6 +9,7 @@ from __future__ import annotations
 import flask
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
+from emulator.request_log import RequestLog
 from shared import router
 from shared.http import error_response
 
@@ -29,4 +30,5 @@ def create_app() -> flask.Flask:
     app.register_error_handler(MethodNotAllowed, lambda _exc: everything())
     # Anything that escaped a route still answers the envelope, never Flask's HTML page.
     app.register_error_handler(Exception, lambda exc: error_response(exc, flask.request))
+    app.wsgi_app = RequestLog(app.wsgi_app)  # type: ignore[method-assign]
     return app

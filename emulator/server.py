@@ -29,6 +29,10 @@ class GatewayServer:
         )
         self._stopped = threading.Event()
 
+    def set_app(self, app: Any) -> None:
+        """Serve `app` (the listener may be opened before the app is built)."""
+        self._server.application = app
+
     @property
     def server_port(self) -> int:
         return int(self._server.effective_port)

@@ -56,6 +56,7 @@ API_MODULES = (
     "rest.marketplace",
     "rest.payments",
     "rest.auth_routes",
+    "emulator.pages",
 )
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 H = TypeVar("H", bound=Callable[..., Any])
@@ -255,12 +256,13 @@ def route(
     content_type: str = "application/json",
     errors: Iterable[type[AppError]] = (),
     surface: str = BASE44.name,
+    body: str = "json",
 ) -> Callable[[H], H]:
     """Declare `handler(body, caller, **path_params[, query])` as a route of the `api` service.
 
     GET routes are read-only unless said otherwise; `surface` names the contract
-    (`shared.http.SURFACES`) whose envelope its errors answer in. The handler is
-    returned unchanged.
+    (`shared.http.SURFACES`) whose envelope its errors answer in; `body="raw"` hands the
+    handler the request itself (an HTML form's POST). The handler is returned unchanged.
     """
     verbs = (methods,) if isinstance(methods, str) else tuple(methods)
     spec = Spec(
@@ -273,6 +275,7 @@ def route(
         read_only=verbs == ("GET",) if read_only is None else read_only,
         settings=tuple(settings),
         surface=surface,
+        body=body,
     )
 
     def decorate(handler: H) -> H:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,3 +43,18 @@ def harness_result(dom: str) -> dict[str, Any]:
     out: dict[str, Any] = json.loads(html.unescape(dom[start : dom.index("</pre>", start)]))
     assert "crashed" not in out, out.get("crashed")
     return out
+
+
+@contextlib.contextmanager
+def browser_page() -> Iterator[Any]:
+    """A page of headless Chromium driven through Playwright, for tests that fill forms and click."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is needed: scripts/test.sh installs it"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()

@@ -1,13 +1,11 @@
-"""Payment test fixtures: localstripe (with our Checkout/portal/Prices extension) started
-here on a port of its own, Stripe settings pointing at it, webhook signing, and a live
-gateway for localstripe's webhook deliveries and the SDK flow."""
+"""Payment test fixtures: the local Stripe server (localstripe with the emulator's Checkout,
+portal and Prices extension) on a port of its own, Stripe settings pointing at it, webhook
+signing, and a live gateway for localstripe's webhook deliveries and the SDK flow."""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -17,62 +15,22 @@ from typing import Any
 
 import pytest
 
-from emulator.firestore_emulator import free_port
-
 ROOT = Path(__file__).resolve().parents[2]
-EXTENSION = ROOT / "tests" / "fakes" / "stripe_localstripe.py"
 SECRET_KEY = "sk_test_sparkacademy_0123456789"
 WEBHOOK_SECRET = "whsec_test_sparkacademy_0123456789"
 
 
-def _localstripe_python() -> Path:
-    """The interpreter of localstripe's own venv (scripts/test.sh creates .venv-localstripe)."""
-    candidates = []
-    if os.environ.get("LOCALSTRIPE_BIN"):
-        candidates.append(Path(os.environ["LOCALSTRIPE_BIN"]).parent / "python")
-    candidates.append(ROOT / ".venv-localstripe" / "bin" / "python")
-    for candidate in candidates:
-        if candidate.exists():
-            return candidate
-    pytest.fail(
-        "localstripe is not installed: run scripts/test.sh (it creates .venv-localstripe), "
-        "or set LOCALSTRIPE_BIN to a localstripe 1.15.10 install"
-    )
-
-
 @pytest.fixture(scope="session")
 def localstripe() -> Iterator[str]:
-    """localstripe plus our test extension, bound to 127.0.0.1 on a free port."""
-    port = free_port()
-    log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"localstripe-{port}.log"
-    with log_path.open("wb") as log:  # the child keeps its own descriptor
-        process = subprocess.Popen(
-            [str(_localstripe_python()), str(EXTENSION), "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            cwd=str(ROOT),
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"localstripe exited; see {log_path}")
-        try:
-            urllib.request.urlopen(f"{url}/_config/test/requests", timeout=1).read()
-            break
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            if time.monotonic() > deadline:
-                os.killpg(process.pid, signal.SIGKILL)
-                pytest.fail(f"localstripe did not start; see {log_path}")
-            time.sleep(0.2)
-    yield url
-    os.killpg(process.pid, signal.SIGTERM)
+    """The local Stripe server `make dev` runs, on a free port of 127.0.0.1, keeping nothing on disk."""
+    from emulator import local_stripe
+
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        server = local_stripe.start()
+    except RuntimeError as exc:
+        pytest.fail(f"{exc} (scripts/test.sh installs localstripe 1.15.10 in .venv-localstripe)")
+    yield server.url
+    server.stop()
 
 
 class StripeControl:

@@ -1,8 +1,15 @@
-"""Test-only Stripe server: localstripe plus the APIs it lacks, bound to 127.0.0.1.
+"""The local Stripe server of `make dev` and the tests: localstripe plus the APIs it lacks, on 127.0.0.1.
 
 Run with localstripe's own interpreter (it lives in its own venv):
 
-    .venv-localstripe/bin/python tests/fakes/stripe_localstripe.py --port 8420
+    .venv-localstripe/bin/python emulator/stripe_server.py --port 8420 [--state FILE]
+        [--checkout-url URL --portal-url URL]
+
+With `--state` every object (localstripe's and this extension's) is kept in FILE
+after each change and loaded at start; without it nothing touches the disk.
+`--checkout-url` and `--portal-url` are the prefixes of the pages a session's
+`url` opens (the emulator's local checkout and portal pages); by default they
+are Stripe's own hosts, which tests never open.
 
 localstripe answers Customers, PaymentIntents, Plans, Products, Subscriptions,
 Invoices and Events, and signs and delivers webhooks. This adds, in the shape of
@@ -12,13 +19,15 @@ the current API:
 - Billing portal sessions (the customer must exist);
 - Prices: create, retrieve, list by `lookup_keys[]`; a recurring price is also a
   localstripe Plan of the same id, so subscriptions can be made from it;
-- test controls under /_config/test (no key needed): complete a session (pay it through a real
-  localstripe PaymentIntent or Subscription, then send `checkout.session.completed`
-  through localstripe's signed webhook delivery), make the next N calls to a path
-  fail with a given status and error body, read the requests received, reset all.
+- controls under /_config/test (no key needed): complete a session with a test card
+  (pay it through a real localstripe PaymentIntent or Subscription, then send
+  `checkout.session.completed` through localstripe's signed webhook delivery; Stripe's
+  declining test cards are declined with Stripe's codes), read a portal session and
+  cancel or resume its customer's subscriptions, make the next N calls to a path fail
+  with a given status and error body, read the requests received, reset all.
 
-Everything here is what a test needs to drive the real `stripe` SDK; nothing
-of it runs in production.
+Everything here is what the emulator and the tests need to drive the real `stripe`
+SDK; nothing of it runs in production.
 """
 
 from __future__ import annotations
@@ -26,6 +35,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import pickle
 import socket
 import time
 
@@ -48,6 +59,20 @@ from localstripe.resources import (
 from localstripe.webhooks import _webhooks
 
 SESSIONS: dict[str, dict] = {}
+PORTAL_SESSIONS: dict[str, dict] = {}
+# Where a session's `url` points: Stripe's hosts unless the emulator serves the pages.
+PAGES = {"checkout": "https://checkout.stripe.com/c/pay/", "portal": "https://billing.stripe.com/p/session/"}
+STATE = {"path": None}
+# Stripe's declining test cards: number -> (decline code, the message Stripe shows).
+DECLINED_CARDS = {
+    "4000000000000002": ("generic_decline", "Your card was declined."),
+    "4000000000009995": ("insufficient_funds", "Your card has insufficient funds."),
+    "4000000000009987": ("lost_card", "Your card was declined."),
+    "4000000000009979": ("stolen_card", "Your card was declined."),
+    "4000000000000069": ("expired_card", "Your card has expired."),
+    "4000000000000127": ("incorrect_cvc", "Your card's security code is incorrect."),
+    "4000000000000119": ("processing_error", "An error occurred while processing your card. Try again."),
+}
 PENDING_DELIVERIES = {"count": 0}
 _in_flight: set[asyncio.Future] = set()  # the loop keeps only weak references to tasks
 RESET_DRAIN_SECONDS = 10.0
@@ -75,6 +100,7 @@ def schedule_webhook(event) -> None:  # noqa: ANN001 - a localstripe Event
 ls_resources.schedule_webhook = schedule_webhook
 PRICES: dict[str, dict] = {}
 REQUESTS: list[dict] = []
+MAX_REQUESTS_KEPT = 5000
 FAILURES: list[dict] = []
 
 
@@ -105,6 +131,7 @@ def _flat_pairs(data) -> list[list[str]]:  # noqa: ANN001 - aiohttp MultiDict
 async def record_and_fail(request, handler):  # noqa: ANN001, ANN201
     if request.path.startswith("/v1/"):
         form = await request.post() if request.method == "POST" else request.query
+        del REQUESTS[: max(0, len(REQUESTS) - MAX_REQUESTS_KEPT)]  # a long `make dev` run stays small
         REQUESTS.append(
             {
                 "method": request.method,
@@ -286,7 +313,7 @@ async def create_session(request):  # noqa: ANN001, ANN201
         "status": "open",
         "subscription": None,
         "success_url": data.get("success_url"),
-        "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+        "url": PAGES["checkout"] + session_id,
         "_line_items": items,
         "_subscription_metadata": (data.get("subscription_data") or {}).get("metadata") or {},
         "_payment_intent_metadata": (data.get("payment_intent_data") or {}).get("metadata") or {},
@@ -369,7 +396,8 @@ async def complete_session(request):  # noqa: ANN001, ANN201
         session["customer"] = customer_id
     email = Customer._api_retrieve(customer_id).email or session["customer_email"]
     session["customer_details"] = {"email": email}
-    card = "pm_card_chargeCustomerFail" if data.get("card") == "decline" else "pm_card_visa"
+    decline = _decline(str(data.get("card", "ok")))
+    card = "pm_card_chargeCustomerFail" if decline else "pm_card_visa"
     if session["mode"] == "payment":
         try:
             pi = PaymentIntent._api_create(
@@ -381,10 +409,12 @@ async def complete_session(request):  # noqa: ANN001, ANN201
                 confirm=True,
             )
         except UserError:
-            return _error(402, "Your card was declined.", code="card_declined")
+            return _card_error(decline or DECLINED_CARDS["4000000000000002"])
         session["payment_intent"] = pi.id
         if pi.status != "succeeded":
-            return _error(402, "Your card was declined.", code="card_declined")
+            return _card_error(decline or DECLINED_CARDS["4000000000000002"])
+    elif decline:
+        return _card_error(decline)  # Stripe refuses the card before it creates the subscription
     else:
         pm = PaymentMethod._api_retrieve(card)
         PaymentMethod._api_attach(pm.id, customer=customer_id)
@@ -400,6 +430,21 @@ async def complete_session(request):  # noqa: ANN001, ANN201
     return web.json_response(_session_export(session))
 
 
+def _decline(card: str) -> tuple[str, str] | None:
+    """How a test card fares: None pays; `decline` (the tests' shorthand) or a declining number fails."""
+    if card == "decline":
+        return DECLINED_CARDS["4000000000000002"]
+    return DECLINED_CARDS.get(card.replace(" ", ""))
+
+
+def _card_error(decline: tuple[str, str]):  # noqa: ANN202
+    code, message = decline
+    err = {"type": "card_error", "code": "card_declined", "decline_code": code, "message": message}
+    if code in ("expired_card", "incorrect_cvc", "processing_error"):
+        err["code"] = code
+    return web.json_response({"error": err}, status=402)
+
+
 # --- Billing portal ------------------------------------------------------------
 
 
@@ -409,18 +454,50 @@ async def create_portal_session(request):  # noqa: ANN001, ANN201
     if not customer:
         return _error(400, "Missing required param: customer.", param="customer")
     Customer._api_retrieve(customer)
-    token = random_id(24)
-    return web.json_response(
-        {
-            "id": "bps_" + random_id(24),
-            "object": "billing_portal.session",
-            "created": int(time.time()),
-            "customer": customer,
-            "livemode": False,
-            "return_url": data.get("return_url"),
-            "url": f"https://billing.stripe.com/p/session/test_{token}",
-        }
-    )
+    portal_id = "bps_" + random_id(24)
+    portal = {
+        "id": portal_id,
+        "object": "billing_portal.session",
+        "created": int(time.time()),
+        "customer": customer,
+        "livemode": False,
+        "return_url": data.get("return_url"),
+        "url": PAGES["portal"] + portal_id,
+    }
+    PORTAL_SESSIONS[portal_id] = portal
+    return web.json_response(portal)
+
+
+def _portal(request) -> dict:  # noqa: ANN001
+    portal = PORTAL_SESSIONS.get(request.match_info["id"])
+    if portal is None:
+        raise UserError(404, f"No such billing portal session: '{request.match_info['id']}'")
+    return portal
+
+
+def retrieve_portal_session(request):  # noqa: ANN001, ANN201
+    """The portal page's view: the session and its customer's subscriptions, newest first."""
+    portal = _portal(request)
+    subs = [s for s in Subscription._api_list_all("/v1/subscriptions", customer=portal["customer"])._list]
+    subs.sort(key=lambda s: -s.created)
+    return web.json_response({**portal, "subscriptions": [_subscription_now(s.id) for s in subs]})
+
+
+async def change_portal_subscription(request):  # noqa: ANN001, ANN201
+    """What the portal's buttons do: cancel at the period's end, or resume (undo that)."""
+    portal = _portal(request)
+    data = await ls.get_post_data(request) or {}
+    sub = Subscription._api_retrieve(request.match_info["sub"])
+    if sub.customer != portal["customer"]:
+        raise UserError(404, f"No such subscription: '{sub.id}'")
+    action = data.get("action")
+    if action not in ("cancel", "resume"):
+        return _error(400, "action must be cancel or resume.", param="action")
+    if sub.status == "canceled":
+        return _error(400, "This subscription has ended.")
+    Subscription._api_update(sub.id, cancel_at_period_end=action == "cancel")
+    schedule_webhook(Event("customer.subscription.updated", _Exported(_subscription_now(sub.id))))
+    return web.json_response(_subscription_now(sub.id))
 
 
 # --- test controls ---------------------------------------------------------------
@@ -450,7 +527,7 @@ async def reset(request):  # noqa: ANN001, ANN201
         await asyncio.sleep(0.05)
     store.clear()
     _webhooks.clear()
-    for bucket in (SESSIONS, PRICES, REQUESTS, FAILURES):
+    for bucket in (SESSIONS, PORTAL_SESSIONS, PRICES, REQUESTS, FAILURES):
         bucket.clear()
     return web.json_response({"ok": True, "undelivered": PENDING_DELIVERIES["count"]})
 
@@ -465,16 +542,71 @@ def install(app: web.Application) -> None:
     app.router.add_get("/v1/checkout/sessions/{id}", retrieve_session)
     app.router.add_get("/v1/checkout/sessions/{id}/line_items", session_line_items)
     app.router.add_post("/v1/billing_portal/sessions", create_portal_session)
+    app.router.add_get("/_config/test/billing_portal/sessions/{id}", retrieve_portal_session)
+    app.router.add_post("/_config/test/billing_portal/sessions/{id}/subscriptions/{sub}", change_portal_subscription)
     app.router.add_post("/_config/test/checkout/sessions/{id}/complete", complete_session)
     app.router.add_post("/_config/test/failures", add_failure)
     app.router.add_get("/_config/test/requests", get_requests)
     app.router.add_delete("/_config/test/data", reset)
 
 
+# --- kept state ------------------------------------------------------------------
+
+
+def _kept() -> dict:
+    return {"store": dict(store), "sessions": SESSIONS, "portal_sessions": PORTAL_SESSIONS, "prices": PRICES}
+
+
+def save_state() -> None:
+    """Write every object to the state file (a new file renamed over the old: never half written)."""
+    if STATE["path"] is None:
+        return
+    partial = f"{STATE['path']}.partial"
+    with open(partial, "wb") as out:
+        pickle.dump(_kept(), out, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(partial, STATE["path"])
+
+
+def load_state(path: str) -> None:
+    STATE["path"] = path
+    try:
+        with open(path, "rb") as kept:
+            state = pickle.load(kept)  # our own file, written by save_state
+    except FileNotFoundError:
+        return
+    dict.update(store, state["store"])
+    SESSIONS.update(state["sessions"])
+    PORTAL_SESSIONS.update(state["portal_sessions"])
+    PRICES.update(state["prices"])
+
+
+@web.middleware
+async def keep_state(request, handler):  # noqa: ANN001, ANN201
+    try:
+        return await handler(request)
+    finally:
+        if request.method in ("POST", "PUT", "DELETE"):
+            save_state()
+
+
+# localstripe writes a fixed file in /tmp after every change; the state file replaces that.
+ls_resources.Store.dump_to_disk = lambda self: None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--state", help="keep every object in this file between runs")
+    parser.add_argument("--checkout-url", help="prefix of a Checkout Session's url (the session id follows)")
+    parser.add_argument("--portal-url", help="prefix of a billing portal session's url (its id follows)")
     args = parser.parse_args()
+    if args.checkout_url:
+        PAGES["checkout"] = args.checkout_url
+    if args.portal_url:
+        PAGES["portal"] = args.portal_url
+    if args.state:
+        load_state(args.state)
+        ls.app.middlewares.append(keep_state)
     install(ls.app)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

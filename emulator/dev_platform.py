@@ -1,0 +1,143 @@
+"""`make dev`'s whole platform: the Firestore emulator, the local Stripe server, demo data and the gateway.
+
+What lasts between runs is kept in one folder (`.emulator-data/` by default):
+
+- `firestore/`: the newest export of the Firestore emulator, imported at start, written at stop;
+- `stripe.pickle`: every object of the local Stripe server, written after each change;
+- `jwt_secret`: the token key, so tokens issued before a restart stay valid.
+
+Real Stripe keys in the environment (`STRIPE_SECRET_KEY`) replace the local Stripe
+server, and `FIRESTORE_EMULATOR_HOST` an emulator started elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from emulator import firestore_emulator, local_stripe
+from shared import config
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT / ".emulator-data"
+LOCAL_STRIPE_KEY = "sk_test_local_stripe_server"
+
+
+@dataclass
+class Platform:
+    url: str
+    data: Path
+    gateway: Any
+    firestore: firestore_emulator.FirestoreEmulator | None = None
+    stripe: local_stripe.LocalStripe | None = None
+    seeded: dict[str, Any] = field(default_factory=dict)
+
+    def serve_forever(self) -> None:
+        self.gateway.serve_forever()
+
+    def stop(self) -> None:
+        """Stop serving, export the database, then stop the emulators."""
+        with contextlib.suppress(Exception):
+            self.gateway.shutdown()
+        try:
+            if self.firestore is not None:
+                self.firestore.export(config.project_id(), self.data / "firestore")
+        except OSError as exc:  # urllib's errors included: the emulator is gone or refused
+            print(f"The database could not be saved ({exc}); the previous save is kept.", file=sys.stderr)
+        finally:
+            for service in (self.firestore, self.stripe):
+                if service is not None:
+                    service.stop()
+
+
+def _starting(_environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """What the listener answers until the gateway is built (nothing is served before that)."""
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Retry-After", "1")])
+    return [b"starting"]
+
+
+def token_key(data: Path) -> str:
+    """The token key kept in `data/jwt_secret`, made on first use (readable by its owner alone)."""
+    path = data / "jwt_secret"
+    with contextlib.suppress(FileNotFoundError):
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key + "\n")
+    return key
+
+
+def start(port: int = 8080, data: Path = DEFAULT_DATA, say: Callable[[str], None] = print) -> Platform:
+    """Start every service, load the demo data and listen on 127.0.0.1:`port` (0: any free port)."""
+    from emulator.server import make
+
+    data.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault(config.ENV, "development")
+    os.environ.setdefault(config.PROJECT, "sparkacademy-dev")
+    if not os.environ.get(config.JWT_SECRET):
+        os.environ[config.JWT_SECRET] = token_key(data)
+    # The port is taken now, so the Stripe server can be told where the checkout pages are.
+    gateway = make(_starting, port=port)
+    url = f"http://127.0.0.1:{gateway.server_port}"
+    os.environ.setdefault(config.PUBLIC_BASE_URL, url)
+    platform = Platform(url=url, data=data, gateway=gateway)
+    try:
+        _launch_services(platform, say)
+        # Built while the emulators boot: importing every route takes a while too.
+        from emulator import demo
+        from emulator.gateway import create_app
+
+        app = create_app()
+        _wait_for_services(platform, say)
+        gateway.set_app(app)
+        platform.seeded = demo.load()
+    except BaseException:
+        platform.stop()
+        raise
+    return platform
+
+
+def _launch_services(platform: Platform, say: Callable[[str], None]) -> None:
+    """The Firestore emulator and the local Stripe server start side by side."""
+    if not os.environ.get("FIRESTORE_EMULATOR_HOST"):
+        say("Starting the Firestore emulator and the local Stripe server...")
+        platform.firestore = firestore_emulator.launch(
+            port=int(os.environ.get("FIRESTORE_PORT", "0")) or None,
+            import_from=platform.data / "firestore",
+            quick_start=True,
+        )
+    if not os.environ.get(config.STRIPE_SECRET_KEY):
+        platform.stripe = local_stripe.launch(
+            state=platform.data / "stripe.pickle",
+            checkout_url=platform.url + local_stripe.CHECKOUT_PAGES,
+            portal_url=platform.url + local_stripe.PORTAL_PAGES,
+        )
+
+
+def _wait_for_services(platform: Platform, say: Callable[[str], None]) -> None:
+    started = time.monotonic()
+    if platform.firestore is not None:
+        try:
+            os.environ["FIRESTORE_EMULATOR_HOST"] = firestore_emulator.wait(platform.firestore).host
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc} (kept data that no longer loads? `make dev-reset` starts afresh)") from exc
+    if platform.stripe is not None:
+        local_stripe.wait(platform.stripe)
+        secret = "whsec_" + secrets.token_urlsafe(32)
+        platform.stripe.register_webhook(f"{platform.url}/api/stripe-webhook", secret)
+        os.environ.update(
+            {
+                config.STRIPE_SECRET_KEY: LOCAL_STRIPE_KEY,
+                config.STRIPE_API_BASE: platform.stripe.url,
+                config.STRIPE_WEBHOOK_SECRET: secret,
+            }
+        )
+    say(f"Services ready (waited {time.monotonic() - started:.1f}s for them)")
