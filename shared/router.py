@@ -51,6 +51,7 @@ API_MODULES = (
     "functions.video.zoom_webhook",
     "shared.api_routes",
     "rest.auth_routes",
+    "rest.postman",
 )
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 H = TypeVar("H", bound=Callable[..., Any])
