@@ -4,7 +4,8 @@ What lasts between runs is kept in one folder (`.emulator-data/` by default):
 
 - `firestore/`: the newest export of the Firestore emulator, imported at start, written at stop;
 - `stripe.pickle`: every object of the local Stripe server, written after each change;
-- `jwt_secret`: the token key, so tokens issued before a restart stay valid.
+- `jwt_secret`: the token key, so tokens issued before a restart stay valid;
+- `mfa_key`: the key TOTP secrets are encrypted with, so MFA set up before a restart still works.
 
 Real Stripe keys in the environment (`STRIPE_SECRET_KEY`) replace the local Stripe
 server, and `FIRESTORE_EMULATOR_HOST` an emulator started elsewhere.
@@ -65,10 +66,20 @@ def _starting(_environ: dict[str, Any], start_response: Callable[..., Any]) -> l
 
 def token_key(data: Path) -> str:
     """The token key kept in `data/jwt_secret`, made on first use (readable by its owner alone)."""
-    path = data / "jwt_secret"
+    return _kept_key(data / "jwt_secret", lambda: secrets.token_urlsafe(48))
+
+
+def mfa_key(data: Path) -> str:
+    """The Fernet key for TOTP secrets, kept in `data/mfa_key` like the token key."""
+    from cryptography.fernet import Fernet
+
+    return _kept_key(data / "mfa_key", lambda: Fernet.generate_key().decode())
+
+
+def _kept_key(path: Path, make: Callable[[], str]) -> str:
     with contextlib.suppress(FileNotFoundError):
         return path.read_text().strip()
-    key = secrets.token_urlsafe(48)
+    key = make()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(key + "\n")
@@ -84,6 +95,8 @@ def start(port: int = 8080, data: Path = DEFAULT_DATA, say: Callable[[str], None
     os.environ.setdefault(config.PROJECT, "sparkacademy-dev")
     if not os.environ.get(config.JWT_SECRET):
         os.environ[config.JWT_SECRET] = token_key(data)
+    if not os.environ.get(config.MFA_ENCRYPTION_KEY):
+        os.environ[config.MFA_ENCRYPTION_KEY] = mfa_key(data)
     # The port is taken now, so the Stripe server can be told where the checkout pages are.
     gateway = make(_starting, port=port)
     url = f"http://127.0.0.1:{gateway.server_port}"

@@ -57,6 +57,7 @@ API_MODULES = (
     "rest.payments",
     "rest.auth_routes",
     "emulator.pages",
+    "rest.postman",
 )
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 H = TypeVar("H", bound=Callable[..., Any])
