@@ -59,8 +59,9 @@ CORS_ALLOW_HEADERS = ", ".join(
     ]
 )
 CORS_EXPOSE_HEADERS = "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
-# Answers are data: a browser that renders one anyway runs and loads nothing from it.
-# An HTML page (the API docs) sends a policy of its own that allows its own assets.
+# JSON and text answers are data: a browser that renders one anyway runs and loads nothing
+# from it. An HTML page (the API docs) sends a policy of its own that allows its own assets;
+# files (PDFs, packages) get none, so a browser's own viewer may show them.
 DATA_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 HSTS = "max-age=63072000; includeSubDomains"
 
@@ -445,12 +446,10 @@ def cors_headers(req: flask.Request | None) -> dict[str, str]:
     }
 
 
-def security_headers() -> dict[str, str]:
-    headers = {
-        "Content-Security-Policy": DATA_CSP,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-    }
+def security_headers(content_type: str) -> dict[str, str]:
+    headers = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+    if content_type.startswith(("application/json", "text/plain")):
+        headers["Content-Security-Policy"] = DATA_CSP
     if config.is_production():
         headers["Strict-Transport-Security"] = HSTS  # browsers ignore it over plain HTTP (the emulator)
     return headers
@@ -464,5 +463,5 @@ def _response(reply: Reply, req: flask.Request | None) -> flask.Response:
         body: str | bytes = to_json(reply.body).encode("utf-8", "backslashreplace")
     else:
         body = reply.body if isinstance(reply.body, str | bytes) else str(reply.body)
-    headers = {**cors_headers(req), **security_headers(), **reply.headers}
+    headers = {**cors_headers(req), **security_headers(reply.content_type), **reply.headers}
     return flask.Response(body, status=reply.status, content_type=reply.content_type, headers=list(headers.items()))

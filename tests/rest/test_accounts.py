@@ -234,3 +234,15 @@ def test_unknown_and_known_emails_are_indistinguishable(gateway: Any, account: A
         same = {**a.get_json(), "details": sorted(a.get_json()["details"])}
         assert same == {**b.get_json(), "details": sorted(b.get_json()["details"])}
     assert [r.status_code for r in known] == [401] * 5 + [423]
+
+
+def test_an_admin_changing_a_role_ends_refresh_tokens_too(gateway: Any, account: Any) -> None:
+    user = account()
+    account("admin@example.test", "admin")
+    tokens = login(gateway, "learner@example.test").get_json()
+    admin = login(gateway, "admin@example.test").get_json()["access_token"]
+    changed = gateway.put(f"{BASE44}/entities/User/{user['id']}", json={"role": "instructor"}, headers=bearer(admin))
+    assert changed.status_code == 200
+    assert _refresh(gateway, tokens["refresh_token"]).status_code == 401
+    assert _sessions(gateway, tokens["access_token"]).status_code == 401
+    assert login(gateway, "learner@example.test").get_json()["user"]["role"] == "instructor"

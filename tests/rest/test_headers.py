@@ -53,3 +53,9 @@ def test_by_default_only_the_public_origin_is_allowed(gateway: Any, monkeypatch:
     assert own.headers["Access-Control-Allow-Origin"] == "https://academy.example"
     other = gateway.get(f"{API}/auth/sessions", headers={"Origin": "https://app.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_files_keep_nosniff_without_a_policy_that_would_stop_their_viewer(gateway: Any) -> None:
+    script = gateway.get("/api/docs/js/swagger-ui-bundle.js")
+    assert script.status_code == 200 and script.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in script.headers
