@@ -4,7 +4,7 @@ own; admins everything."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -75,6 +75,7 @@ class Course(EntityModel):
     modules: list[Module] = Field(default_factory=list, max_length=200)
     final_project: dict[str, Any] | None = None
     organization_id: str | None = None
+    skills: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list, max_length=30)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Course:

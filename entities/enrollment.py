@@ -29,6 +29,8 @@ class Enrollment(EntityModel):
     completed_at: str | None = None
     last_accessed: str | None = None
     organization_id: str | None = None
+    time_spent_seconds: int = Field(default=0, ge=0)  # the lessons' time, kept by the server
+    quiz_score_average: float | None = Field(default=None, ge=0, le=100)  # of the best scores, kept by the server
 
 
 def enrollment_id(course_id: str, student_email: str) -> str:
@@ -91,5 +93,6 @@ ENTITY = EntityType(
     model=Enrollment,
     id_prefix="enr",
     policy=EnrollmentPolicy(),
+    protected_fields=frozenset({"time_spent_seconds", "quiz_score_average"}),
     natural_id=lambda data: enrollment_id(str(data["course_id"]), str(data["student_email"])),
 )

@@ -17,6 +17,7 @@ Every read and write is confined to the caller's organization (`entities.tenancy
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import re
@@ -119,6 +120,17 @@ def member(organization_id: str, email: str) -> dict[str, Any] | None:
     """The active membership of this address in the organization, or None."""
     found = store.find("Membership", membership_id(organization_id, email))
     return found if found is not None and found.get("status") == "active" else None
+
+
+def touch_member(organization_id: str, email: str, when: str) -> None:
+    """Note a member's latest learning activity (progress reports count active members by it)."""
+    from google.api_core.exceptions import NotFound
+
+    from shared.firestore import io
+
+    ref = store.collection("Membership").document(membership_id(organization_id, email))
+    with contextlib.suppress(NotFound):  # enrolled by an admin without a membership: nothing to note
+        ref.update({"last_active_at": when}, **io())
 
 
 # --- policies ----------------------------------------------------------------------

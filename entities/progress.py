@@ -159,8 +159,13 @@ def recompute_enrollment(enrollment_id: str, *, accessed: bool = False) -> tuple
     """Store the derived progress on the enrollment; returns it with the completion."""
     enrollment = store.get("Enrollment", enrollment_id)
     course = store.get("Course", enrollment["course_id"])
-    result = completion(course, records_of(enrollment_id))
-    changes: dict[str, Any] = {"progress_percent": result.percent}
+    records = records_of(enrollment_id)
+    result = completion(course, records)
+    # Learning time and quiz scores kept on the enrollment, so organizations read them in aggregate.
+    spent = sum(int(r.get("time_spent_seconds") or 0) for r in records)
+    changes: dict[str, Any] = {"progress_percent": result.percent, "time_spent_seconds": spent}
+    scores = [float(r["quiz_score"]) for r in records if not r.get("lesson_id") and r.get("quiz_score") is not None]
+    changes["quiz_score_average"] = round(sum(scores) / len(scores), 2) if scores else None
     status = enrollment.get("status", "active")
     if result.complete:
         changes["completed_at"] = enrollment.get("completed_at") or now_iso()
@@ -173,6 +178,10 @@ def recompute_enrollment(enrollment_id: str, *, accessed: bool = False) -> tuple
             changes["status"] = "active"
     if accessed:
         changes["last_accessed"] = now_iso()
+        if enrollment.get("organization_id"):
+            from entities.organization import touch_member
+
+            touch_member(enrollment["organization_id"], enrollment["student_email"], changes["last_accessed"])
     if all(enrollment.get(k) == v for k, v in changes.items()):
         return enrollment, result
     return store.update("Enrollment", enrollment_id, changes), result

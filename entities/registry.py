@@ -12,6 +12,7 @@ from entities import (
     progress,
     purchase,
     recording,
+    skill,
     stripe_event,
     subscription,
     user,
@@ -37,5 +38,6 @@ ENTITIES: dict[str, EntityType] = {
         organization.TEAM,
         organization.MEMBERSHIP,
         integration.ENTITY,
+        skill.ENTITY,
     )
 }

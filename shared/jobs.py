@@ -95,3 +95,8 @@ def visible_to(job: dict[str, Any], caller: Caller) -> bool:
         return True
     org = job.get("organization_id")
     return caller.role == Role.ORG_ADMIN and org is not None and caller.org_id == org
+
+
+def public(job: dict[str, Any]) -> dict[str, Any]:
+    """The job as its pollers see it (who started it is not shown)."""
+    return {k: v for k, v in job.items() if k != "owner_id"}

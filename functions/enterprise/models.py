@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from functions.enterprise.provisioning import MAX_USERS
 from shared.models import EntityId, RequestModel
@@ -29,3 +29,33 @@ class EnterpriseProvisionUsersRequest(RequestModel):
         "the field `team` (else the department) names the person's team",
     )
     organizationId: EntityId
+
+
+Day = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="UTC date, YYYY-MM-DD (both ends included)")
+
+
+class EnterpriseGetProgressRequest(RequestModel):
+    organizationId: EntityId
+    startDate: str = Day
+    endDate: str = Day
+    cursor: str | None = Field(default=None, max_length=2000, description="next_cursor of the previous page")
+    limit: int = Field(default=100, ge=1, le=500, description="Users per page")
+    format: Literal["json", "csv"] = Field(
+        default="json", description="csv: the whole user list as a CSV file, made by a job to poll"
+    )
+
+
+class AnalyzeTeamSkillsRequest(RequestModel):
+    organizationId: EntityId
+    teamId: EntityId
+
+
+SkillName = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+
+
+class AnalyzeEnterpriseSkillGapsRequest(RequestModel):
+    organizationId: EntityId
+    targetSkills: list[SkillName] = Field(min_length=1, max_length=50, description="Skill names, as courses name them")
+    targetProficiency: float = Field(
+        default=0.8, ge=0.05, le=1, allow_inf_nan=False, description="The proficiency every employee should reach"
+    )

@@ -50,3 +50,83 @@ class ProvisionUsersResponse(ResponseModel):
 
 class EnterpriseProvisionUsersResponse(ProvisionUsersResponse):
     """The same per-row answer as provisionUsers."""
+
+
+class UserProgress(ResponseModel):
+    email: str
+    user_id: str | None
+    full_name: str | None
+    department: str | None
+    team_id: str | None
+    employee_id: str | None
+    courses_enrolled: int = Field(ge=0, description="Enrollments made by the end of the range")
+    courses_completed: int = Field(ge=0, description="Enrollments completed within the range")
+    completion_rate: float = Field(ge=0, le=1, description="Completed by the end / enrolled by the end")
+    learning_hours: float = Field(ge=0, description="Learning time of the enrollments studied in the range")
+    last_active_at: str | None
+
+
+class EnterpriseGetProgressResponse(ResponseModel):
+    start_date: str
+    end_date: str
+    total_users: int = Field(ge=0, description="Active members of the organization")
+    active_users: int = Field(ge=0, description="Members whose latest learning activity is in the range")
+    courses_completed: int = Field(ge=0)
+    average_completion_rate: float = Field(ge=0, le=1)
+    total_learning_hours: float = Field(ge=0)
+    users: list[UserProgress] = Field(description="One page of members by email (empty for a CSV export)")
+    next_cursor: str | None
+    has_more: bool
+    export: JobRecord | None = Field(description="The CSV export job to poll at /jobs/{id} (format csv)")
+
+
+Share = Field(ge=0, le=1)
+Priority = Literal["high", "medium", "low"]
+
+
+class SkillCategory(ResponseModel):
+    average_proficiency: float = Field(ge=0, le=1, description="Mean over the team and the category's skills")
+    coverage: float = Field(ge=0, le=1, description="Share of the team proficient in one of the category's skills")
+
+
+class TeamRecommendation(ResponseModel):
+    course_id: str
+    title: str | None
+    skills: list[str] = Field(description="The gap skills the course teaches")
+    priority: Priority
+    affected_employees: int = Field(ge=0, description="Members not proficient in those skills")
+
+
+class AnalyzeTeamSkillsResponse(ResponseModel):
+    team_id: str
+    team_size: int = Field(ge=0)
+    skills_analysis: dict[str, SkillCategory] = Field(description="By skill category")
+    top_skills: list[str] = Field(description="Highest average proficiency first")
+    skill_gaps: list[str] = Field(description="Skills fewer than 80% of the team are proficient in, widest first")
+    recommendations: list[TeamRecommendation]
+
+
+class SkillGap(ResponseModel):
+    skill: str
+    category: str
+    current_proficiency: float = Field(ge=0, le=1, description="Mean over the organization's members")
+    target_proficiency: float = Field(ge=0, le=1)
+    gap: float = Field(ge=0, le=1)
+    employees_needing_training: int = Field(ge=0)
+
+
+class RecommendedCourse(ResponseModel):
+    course_id: str
+    title: str | None
+    skills: list[str] = Field(description="The gap skills it was chosen for")
+    price: float = Field(ge=0)
+    employees: int = Field(ge=0, description="Employees below the target in one of those skills")
+    estimated_cost: float = Field(ge=0, description="price x employees")
+
+
+class AnalyzeEnterpriseSkillGapsResponse(ResponseModel):
+    organization_size: int = Field(ge=0)
+    skill_gaps: list[SkillGap] = Field(description="Widest gap first")
+    estimated_training_cost: float = Field(ge=0, description="Sum of the recommended courses' estimated costs")
+    recommended_courses: list[RecommendedCourse]
+    priority: Priority

@@ -31,4 +31,4 @@ def get_job(_body: Any, caller: Caller, job_id: str) -> Any:
     job = jobs.get(job_id) if ID_PATTERN.match(job_id) else None
     if job is None or not jobs.visible_to(job, caller):
         raise NotFoundError("Job not found", details={"id": job_id})
-    return {k: v for k, v in job.items() if k not in ("owner_id",)}
+    return jobs.public(job)

@@ -288,7 +288,9 @@ def _one_of_each(make_user: Any) -> dict[str, dict[str, Any]]:
         {"organization_id": org["id"], "provider": "bamboohr", "cursor": "2026-01-01T00:00:00Z"},
         created_by=None,
     )
+    skill = store.create("Skill", {"name": "React", "category": "frontend"}, created_by=None)
     return {
+        "Skill": skill,
         "Organization": org,
         "Team": team,
         "Membership": membership,
