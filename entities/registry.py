@@ -8,6 +8,7 @@ from entities import (
     course,
     enrollment,
     organization,
+    program,
     progress,
     purchase,
     recording,
@@ -37,5 +38,6 @@ ENTITIES: dict[str, EntityType] = {
         organization.TEAM,
         organization.MEMBERSHIP,
         skill.ENTITY,
+        program.ENTITY,
     )
 }
