@@ -9,6 +9,7 @@ from entities import (
     enrollment,
     integration,
     organization,
+    program,
     progress,
     purchase,
     recording,
@@ -39,5 +40,6 @@ ENTITIES: dict[str, EntityType] = {
         organization.MEMBERSHIP,
         integration.ENTITY,
         skill.ENTITY,
+        program.ENTITY,
     )
 }

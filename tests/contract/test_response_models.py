@@ -289,7 +289,9 @@ def _one_of_each(make_user: Any) -> dict[str, dict[str, Any]]:
         created_by=None,
     )
     skill = store.create("Skill", {"name": "React", "category": "frontend"}, created_by=None)
+    program = {"organization_id": org["id"], "name": "Onboarding", "course_ids": [course["id"]]}
     return {
+        "Program": store.create("Program", program, created_by=None),
         "Skill": skill,
         "Organization": org,
         "Team": team,
