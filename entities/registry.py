@@ -12,6 +12,7 @@ from entities import (
     integration,
     organization,
     payment_state,
+    program,
     progress,
     purchase,
     recording,
@@ -45,5 +46,6 @@ ENTITIES: dict[str, EntityType] = {
         access_change.ENTITY,
         payment_state.ENTITY,
         bundle.ENTITY,
+        program.ENTITY,
     )
 }

@@ -59,3 +59,29 @@ class AnalyzeEnterpriseSkillGapsRequest(RequestModel):
     targetProficiency: float = Field(
         default=0.8, ge=0.05, le=1, allow_inf_nan=False, description="The proficiency every employee should reach"
     )
+
+
+def _money(maximum: float, description: str) -> Any:
+    return Field(ge=0, le=maximum, allow_inf_nan=False, description=description)
+
+
+class CostData(RequestModel):
+    training_cost: float = _money(1e10, "What the program costs, in the organization's currency")
+    employee_hours: float = _money(1e8, "Working hours employees spend in training")
+    avg_hourly_rate: float = _money(1e5, "Average loaded hourly cost of an employee")
+
+
+class RoiMetrics(RequestModel):
+    """Measured or expected effects, in percent; those left out take documented defaults."""
+
+    productivity_increase: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    error_reduction: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    employee_retention: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    work_hours_per_year: float | None = Field(default=None, ge=1, le=8784, allow_inf_nan=False)
+
+
+class CalculateTrainingROIRequest(RequestModel):
+    organizationId: EntityId
+    programId: EntityId
+    costData: CostData
+    metrics: RoiMetrics | None = None

@@ -130,3 +130,34 @@ class AnalyzeEnterpriseSkillGapsResponse(ResponseModel):
     estimated_training_cost: float = Field(ge=0, description="Sum of the recommended courses' estimated costs")
     recommended_courses: list[RecommendedCourse]
     priority: Priority
+
+
+class RoiMetricsUsed(ResponseModel):
+    productivity_increase: float = Field(ge=0, le=100)
+    error_reduction: float = Field(ge=0, le=100)
+    employee_retention: float = Field(ge=0, le=100)
+
+
+class RoiAssumptions(ResponseModel):
+    trained_employees: int = Field(ge=0, description="Members who completed a course of the program")
+    completions: int = Field(ge=0, description="Completed enrollments in the program's courses")
+    annual_salary: float = Field(ge=0)
+    work_hours_per_year: float = Field(gt=0)
+    benefit_per_employee: float = Field(ge=0)
+    error_cost_share: float
+    turnover_cost_share: float
+    horizon_months: int
+    metrics_supplied: list[str] = Field(description="Metrics the caller supplied; the others are defaults")
+
+
+class CalculateTrainingROIResponse(ResponseModel):
+    roi_percentage: float | None = Field(
+        description="Benefit over cost, %, as documented (None when nothing was spent)"
+    )
+    net_roi_percentage: float | None = Field(description="(Benefit - cost) / cost, %: the conventional ROI")
+    total_cost: float = Field(ge=0, description="Training cost + employee hours x hourly rate")
+    estimated_benefit: float = Field(ge=0, description="First-year benefit")
+    net_benefit: float
+    payback_period_months: int | None = Field(description="None when there is no benefit")
+    metrics: RoiMetricsUsed
+    assumptions: RoiAssumptions

@@ -26,7 +26,7 @@ from typing import Any
 from functions.hr import sync
 from functions.hr.connect import bamboohr_client, workday_client
 from functions.hr.models import PushLearningDataRequest
-from functions.hr.responses import PushLearningDataResponse
+from functions.hr.responses import PushLearningDataToHRResponse
 from functions.hr.workday import SoapFault, Workday
 from shared.auth import Caller, Role
 from shared.errors import (
@@ -52,7 +52,7 @@ MARKER = "SparkAcademy enrollment {id}"  # in a training record's notes: how we 
 @endpoint(
     "pushLearningDataToHR",
     request=PushLearningDataRequest,
-    response=PushLearningDataResponse,
+    response=PushLearningDataToHRResponse,
     roles=(Role.ADMIN, Role.ORG_ADMIN),
     deploy=Deploy(memory="512Mi", timeout=API_DEPLOY.timeout, max_instances=10),
     errors=(ForbiddenError, NotFoundError, ConflictError, InvalidInputError),

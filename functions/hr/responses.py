@@ -34,7 +34,9 @@ class SyncFailure(ResponseModel):
     reason: str
 
 
-class SyncResponse(ResponseModel):
+class SyncAnswer(ResponseModel):
+    """What a sync run answers, for BambooHR and Workday alike."""
+
     success: Literal[True]
     synced: int = Field(description="Employees taken: created + updated + unchanged + deprovisioned")
     created: int
@@ -54,10 +56,18 @@ class PushFailure(ResponseModel):
     reason: str = Field(description="What the HR system said (its error message or SOAP fault)")
 
 
-class PushLearningDataResponse(ResponseModel):
+class PushLearningDataToHRResponse(ResponseModel):
     success: Literal[True]
     records_pushed: int = Field(description="Completions pushed by this call")
     already_pushed: int = Field(description="Completions in the range pushed by an earlier call (not sent again)")
     failed: int
     failures: list[PushFailure] = Field(description="Rows the HR system refused (first 200); tried again next time")
     hr_system: Literal["bamboohr", "workday"]
+
+
+class SyncBambooHREmployeesResponse(SyncAnswer):
+    pass
+
+
+class SyncWorkdayEmployeesResponse(SyncAnswer):
+    pass

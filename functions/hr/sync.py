@@ -224,7 +224,9 @@ class Roster:
         self.org = org
         self.tag = tag
         self.created_by = caller.email
-        self.invite = bool((integration.get("settings") or {}).get("send_invitations"))
+        settings = integration.get("settings") or {}
+        self.invite = bool(settings.get("send_invitations"))
+        self.deprovisions = bool(settings.get("deprovision", True))  # off: leavers keep their access
         self.by_email: dict[str, dict[str, Any]] = {}
         self.by_employee_id: dict[str, dict[str, Any]] = {}
         query = store.collection("Membership").where(filter=FieldFilter("organization_id", "==", org["id"]))
@@ -373,7 +375,7 @@ class Roster:
 
     def deprovision(self, email: str, batcher: Batcher) -> bool:
         member = self.by_email.get(email)
-        if member is None or member.get("status") != "active":
+        if member is None or member.get("status") != "active" or not self.deprovisions:
             return False
         now = now_iso()
         changes = {"status": "deprovisioned", "deprovisioned_at": now, "updated_date": now}

@@ -16,7 +16,7 @@ from typing import Any
 from functions.hr import sync
 from functions.hr.connect import bamboohr_client
 from functions.hr.models import SyncRequest
-from functions.hr.responses import SyncResponse
+from functions.hr.responses import SyncBambooHREmployeesResponse
 from shared import config
 from shared.auth import Caller, Role
 from shared.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
@@ -39,7 +39,7 @@ def read(integration: dict[str, Any], checkpoint: dict[str, Any] | None) -> sync
 @endpoint(
     "syncBambooHREmployees",
     request=SyncRequest,
-    response=SyncResponse,
+    response=SyncBambooHREmployeesResponse,
     roles=(Role.ADMIN, Role.ORG_ADMIN),
     settings=(config.BAMBOOHR_API_KEY, config.BAMBOOHR_SUBDOMAIN),
     deploy=Deploy(memory="1Gi", timeout=API_DEPLOY.timeout, max_instances=10),

@@ -16,7 +16,7 @@ from typing import Any
 from functions.hr import sync
 from functions.hr.connect import workday_client
 from functions.hr.models import SyncRequest
-from functions.hr.responses import SyncResponse
+from functions.hr.responses import SyncWorkdayEmployeesResponse
 from shared import config
 from shared.auth import Caller, Role
 from shared.errors import ConfigurationError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError
@@ -38,7 +38,7 @@ def read(integration: dict[str, Any], checkpoint: dict[str, Any] | None) -> sync
 @endpoint(
     "syncWorkdayEmployees",
     request=SyncRequest,
-    response=SyncResponse,
+    response=SyncWorkdayEmployeesResponse,
     roles=(Role.ADMIN, Role.ORG_ADMIN),
     settings=(config.WORKDAY_TENANT_URL, config.WORKDAY_USERNAME, config.WORKDAY_PASSWORD),
     deploy=Deploy(memory="1Gi", timeout=API_DEPLOY.timeout, max_instances=10),

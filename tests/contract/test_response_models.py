@@ -309,7 +309,9 @@ def _one_of_each(make_user: Any) -> dict[str, dict[str, Any]]:
         id="pst_pi_1",
     )
     bundle = store.create("Bundle", {"title": "Pair", "course_ids": [course["id"]], "price": 10}, created_by=None)
+    program = {"organization_id": org["id"], "name": "Onboarding", "course_ids": [course["id"]]}
     return {
+        "Program": store.create("Program", program, created_by=None),
         "Skill": skill,
         "Organization": org,
         "Team": team,

@@ -379,3 +379,16 @@ def test_a_changed_work_email_is_reported_not_duplicated(gateway, bamboo, acme, 
     assert (answer["created"], answer["failed"]) == (0, 1)
     assert "was e1@acme.test" in answer["failures"][0]["reason"]
     assert set(members(org["id"])) == {"e1@acme.test"}
+
+
+def test_deprovisioning_can_be_turned_off(gateway, bamboo, acme, make_integration):
+    org, token = acme
+    bamboo.add_many([person(1)])
+    integration = make_integration(org, settings={"deprovision": False})
+    sync(gateway, integration, token)
+    bamboo.add(1, status="Inactive")
+
+    answer = sync(gateway, integration, token)
+
+    assert (answer["deprovisioned"], answer["unchanged"]) == (0, 1)
+    assert members(org["id"])["e1@acme.test"]["status"] == "active"
