@@ -114,6 +114,7 @@ def test_register_seed_sign_up_gives_a_verified_free_student_with_a_profile(gate
 
 def test_register_admin_creates_any_role_in_an_organization(gateway: Any, db: Any, make_user: Any) -> None:
     admin, admin_token = make_user("admin")
+    store.create("Organization", {"name": "Acme"}, created_by=None, id="org_acme")
     resp = _register(
         gateway, headers=bearer(admin_token), role="org_admin", data={"organization_id": "org_acme", "title": "Boss"}
     )
