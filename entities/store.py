@@ -566,7 +566,7 @@ def _is_position(after: _After) -> bool:
         and all(isinstance(pair[0], str) for pair in after.order)
         and isinstance(after.id, str)
         and bool(ID_PATTERN.match(after.id))
-        and not _arrays_in_arrays(values)
+        and not any(_arrays_in_arrays(value) for value in values)
     )
 
 
