@@ -277,6 +277,8 @@ def sort_key(doc: dict[str, Any], field: str) -> tuple[int, Any, str]:
 # Firestore's own limits, which decide what a single native query may hold.
 FIRESTORE_NOT_IN_LIMIT = 10
 FIRESTORE_DISJUNCTIONS = 30  # terms of a query's disjunctive normal form (each `in` value counts)
+FIRESTORE_INEQUALITY_FIELDS = 10  # fields one query may filter by range or `!=`
+FIRESTORE_MAX_INDEXED_BYTES = 1500  # a longer string cannot be a filter value
 INEQUALITIES = frozenset({"<", "<=", ">", ">=", "!=", "not-in"})
 ARRAY_OPS = frozenset({"array_contains", "array_contains_any"})
 _RANGE = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
@@ -404,7 +406,10 @@ def _index(branch: tuple[Filter, ...], plan: Plan, ordered: bool) -> Need | None
 
 
 def _scalar_value(value: Any) -> bool:
-    return isinstance(value, str | int | float | bool) and not _nan(value)
+    """A value Firestore can filter on: a scalar, not NaN, a string short enough to be indexed."""
+    if isinstance(value, str):
+        return len(value.encode("utf-8", "surrogatepass")) <= FIRESTORE_MAX_INDEXED_BYTES
+    return isinstance(value, int | float | bool) and not _nan(value)
 
 
 class _Budget:
@@ -412,6 +417,7 @@ class _Budget:
     `in` or OR, one array filter, at most FIRESTORE_DISJUNCTIONS disjuncts."""
 
     def __init__(self) -> None:
+        self.unequal_fields: set[str] = set()
         self.not_equal = False
         self.not_in = False
         self.disjunctive = False
@@ -425,13 +431,16 @@ class _Budget:
         disjunctive = isinstance(clause, AnyOf) or any(f.op in ("in", "array_contains_any") for f in filters)
         array = sum(f.op in ARRAY_OPS for f in filters)
         terms = self.terms * _terms(clause)
+        unequal_fields = self.unequal_fields | {f.field for f in filters if f.op in INEQUALITIES}
         if (
-            not_equal + self.not_equal > 1
+            len(unequal_fields) > FIRESTORE_INEQUALITY_FIELDS
+            or not_equal + self.not_equal > 1
             or ((not_in or self.not_in) and (disjunctive or self.disjunctive))
             or array + self.array > 1
             or terms > FIRESTORE_DISJUNCTIONS
         ):
             return False
+        self.unequal_fields = unequal_fields
         self.not_equal |= bool(not_equal)
         self.not_in |= not_in
         self.disjunctive |= disjunctive

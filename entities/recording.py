@@ -55,4 +55,10 @@ class RecordingPolicy(Policy):
         raise ForbiddenError("Recordings are never edited")
 
 
-ENTITY = EntityType(name=COLLECTION, model=Recording, id_prefix="rec", policy=RecordingPolicy())
+ENTITY = EntityType(
+    name=COLLECTION,
+    model=Recording,
+    id_prefix="rec",
+    policy=RecordingPolicy(),
+    indexes=(("course_id", "recorded_at"), ("session_id", "recorded_at")),  # newest recordings first
+)

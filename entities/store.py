@@ -408,12 +408,23 @@ def _walk(
     docs = [d for d in _bounded_scan(q) if compiled.residual is None or matches(d, compiled.residual)]
     docs.sort(key=lambda d: sort_key(d, field), reverse=compiled.sort.descending)
     if after is not None:
-        value = after.sort_value[0] if after.sort_value else None
-        mark = sort_key({field: value, "id": after.id} if after.sort_value else {"id": after.id}, field)
+        mark = sort_key(_holding(field, after.sort_value, after.id), field)
         docs = [
             d for d in docs if (sort_key(d, field) < mark if compiled.sort.descending else sort_key(d, field) > mark)
         ]
     return docs[:want], len(docs) > want
+
+
+def _holding(field: str, value: list[Any], record_id: str) -> dict[str, Any]:
+    """A record with `value[0]` at the (dotted) field, or without it when `value` is empty."""
+    record: dict[str, Any] = {}
+    if value:
+        *parents, last = field.split(".")
+        node = record
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value[0]
+    return {**record, "id": record_id}
 
 
 def _bounded(limit: Any, default: int = DEFAULT_LIMIT) -> int:
@@ -566,7 +577,7 @@ def _is_position(after: _After) -> bool:
         and all(isinstance(pair[0], str) for pair in after.order)
         and isinstance(after.id, str)
         and bool(ID_PATTERN.match(after.id))
-        and not _arrays_in_arrays(values)
+        and not any(_arrays_in_arrays(value) for value in values)
     )
 
 

@@ -173,3 +173,19 @@ def test_bulk_create_is_all_or_nothing(db: Any) -> None:
 def test_limits_and_skips_are_checked(db: Any, limit: Any, skip: Any) -> None:
     with pytest.raises(InvalidInputError):
         store.query("Course", limit=limit, skip=skip)
+
+
+def test_pages_sorted_in_memory_on_a_nested_field_walk_every_record_once(db: Any) -> None:
+    # GIVEN courses whose final project's points sort them (a nested field Firestore cannot order by)
+    for i, points in enumerate([3, 1, 2, 2]):
+        store.create("Course", {"title": f"C{i}", "final_project": {"points": points}}, created_by=None)
+    # WHEN they are walked one page of 1 at a time
+    seen, cursor = [], None
+    for _ in range(5):
+        page = store.page("Course", None, sort="final_project.points", limit=1, cursor=cursor, ad_hoc=True)
+        seen += [c["title"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    # THEN in order, each once
+    assert seen[0] == "C1" and sorted(seen[1:3]) == ["C2", "C3"] and seen[3] == "C0" and len(seen) == 4

@@ -116,7 +116,15 @@ def test_sdk_entity_writes_and_invoke(sdk_report: dict[str, Any]) -> None:
     assert [e["id"] for e in sdk_report["myEnrollments"]["value"]] == [enrollment["id"]]
     assert sdk_report["invokeAdmin"] == {
         "ok": True,
-        "value": {"users": [], "total": 0, "page": 1, "limit": 10, "pages": 0},
+        "value": {
+            "users": [],
+            "total": 0,
+            "page": 1,
+            "limit": 10,
+            "pages": 0,
+            "next_cursor": None,
+            "has_more": False,
+        },
     }
     assert sdk_report["deleted"] == {"ok": True, "value": {"success": True}}
     assert sdk_report["getDeleted"]["status"] == 404

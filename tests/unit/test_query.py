@@ -159,3 +159,17 @@ def test_sort_orders_kinds_then_values_then_ids() -> None:
     assert parse_sort(None).text == "-created_date"
     with pytest.raises(UnsupportedQueryError):
         parse_sort("price; drop")
+
+
+def test_an_index_is_served_as_declared_or_by_merging_one_per_equality() -> None:
+    from entities.query import IndexField, Need
+
+    def index(*fields: tuple[str, str]) -> tuple[IndexField, ...]:
+        return tuple(IndexField(f, m) for f, m in fields)
+
+    desc = ("created_date", "DESCENDING")
+    need = Need(index(("course_id", "ASCENDING"), ("student_email", "ASCENDING")), index(desc))
+    merged = {index(("course_id", "ASCENDING"), desc), index(("student_email", "ASCENDING"), desc)}
+    assert need.served_by(merged)
+    assert not need.served_by({index(("course_id", "ASCENDING"), desc)})
+    assert not Need((), index(desc, ("progress_percent", "DESCENDING"))).served_by(set())
