@@ -126,7 +126,7 @@ def _functions_section() -> str:
 
 
 def _stripe_section() -> str:
-    if not _local_stripe_url():
+    if not config.get(config.STRIPE_API_BASE):
         state = "real Stripe keys" if config.get(config.STRIPE_SECRET_KEY) else "not configured"
         return f"<h2>Payments</h2><p class='muted'>The local Stripe server is not in use ({state}).</p>"
     from shared.stripe_client import as_dict, client, stripe_call

@@ -81,8 +81,9 @@ def pay(page: Any, card: str) -> None:
     page.click("#pay")
 
 
-def start_platform(data: Path, timeout: float = 120.0) -> DevPlatform:
-    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+def start_platform(data: Path, timeout: float = 120.0, **settings: str) -> DevPlatform:
+    """`python -m emulator` on a free port; `settings` are set in its environment."""
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED} | settings
     process = subprocess.Popen(
         [sys.executable, "-m", "emulator", "--port", "0", "--data", str(data)],
         cwd=ROOT,
