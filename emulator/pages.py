@@ -431,7 +431,8 @@ def reset_password_page(_body: Any, _caller: Caller, query: ResetQuery) -> Reply
     return _html("Reset password", body)
 
 
-@route("POST", "/reset-password", name="dev.resetPasswordSave", **_FORM)
+# Counted with the API's own auth routes: the same code, the same limit.
+@route("POST", "/reset-password", name="dev.resetPasswordSave", **{**_FORM, "rate": ("auth",)})
 def reset_password(req: Any, _caller: Caller) -> Reply:
     """Set the new password with the mailed token (the same code as `auth/reset-password`)."""
     from pydantic import ValidationError
