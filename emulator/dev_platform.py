@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator import firestore_emulator, local_stripe
+from emulator import firestore_emulator, local_stripe, paths
 from shared import config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,8 +127,8 @@ def _launch_firestore(platform: Platform) -> firestore_emulator.FirestoreEmulato
 def _launch_stripe(platform: Platform) -> local_stripe.LocalStripe:
     return local_stripe.launch(
         state=platform.data / "stripe.pickle",
-        checkout_url=platform.url + local_stripe.CHECKOUT_PAGES,
-        portal_url=platform.url + local_stripe.PORTAL_PAGES,
+        checkout_url=platform.url + paths.CHECKOUT_PAGES,
+        portal_url=platform.url + paths.PORTAL_PAGES,
     )
 
 

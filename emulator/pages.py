@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from emulator import demo, local_stripe, request_log
+from emulator import paths, request_log
 from shared import config, router
 from shared.auth import Caller
 from shared.errors import NotFoundError, ServiceUnavailableError, UnsupportedMediaTypeError, UpstreamError
@@ -30,8 +30,8 @@ from shared.http import Reply
 from shared.router import route
 
 TITLE = "SparkAcademy Functions"
-CHECKOUT = local_stripe.CHECKOUT_PAGES
-PORTAL = local_stripe.PORTAL_PAGES
+CHECKOUT = paths.CHECKOUT_PAGES
+PORTAL = paths.PORTAL_PAGES
 _SESSION_ID = r"^cs_test_[A-Za-z0-9]{1,64}$"
 _PORTAL_ID = r"^bps_[A-Za-z0-9]{1,64}$"
 _SUBSCRIPTION_ID = re.compile(r"^sub_[A-Za-z0-9]{1,64}$")
@@ -107,6 +107,8 @@ def home(_body: Any, _caller: Caller) -> Reply:
 
 
 def _accounts_section() -> str:
+    from emulator import demo
+
     rows = [(email, str(role), demo.demo_password()) for email, _name, role in demo.ACCOUNTS]
     return "<h2>Demo accounts</h2>" + _table(("Email", "Role", "Password"), rows)
 
