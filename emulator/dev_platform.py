@@ -23,12 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator import firestore_emulator, local_stripe
+from emulator import firestore_emulator, local_stripe, paths
 from shared import config
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT / ".emulator-data"
 LOCAL_STRIPE_KEY = "sk_test_local_stripe_server"
+# A free port can be taken by another process before a service binds it: it is then started again.
+PORT_ATTEMPTS = 3
 
 
 @dataclass
@@ -122,28 +124,60 @@ def _launch_services(platform: Platform, say: Callable[[str], None]) -> None:
     """The Firestore emulator and the local Stripe server start side by side."""
     if not os.environ.get("FIRESTORE_EMULATOR_HOST"):
         say("Starting the Firestore emulator and the local Stripe server...")
-        platform.firestore = firestore_emulator.launch(
-            port=int(os.environ.get("FIRESTORE_PORT", "0")) or None,
-            import_from=platform.data / "firestore",
-            quick_start=True,
-        )
+        platform.firestore = _launch_firestore(platform)
     if not os.environ.get(config.STRIPE_SECRET_KEY):
-        platform.stripe = local_stripe.launch(
-            state=platform.data / "stripe.pickle",
-            checkout_url=platform.url + local_stripe.CHECKOUT_PAGES,
-            portal_url=platform.url + local_stripe.PORTAL_PAGES,
-        )
+        platform.stripe = _launch_stripe(platform)
+
+
+def _launch_firestore(platform: Platform) -> firestore_emulator.FirestoreEmulator:
+    return firestore_emulator.launch(
+        port=int(os.environ.get("FIRESTORE_PORT", "0")) or None,
+        import_from=platform.data / "firestore",
+        quick_start=True,
+    )
+
+
+def _launch_stripe(platform: Platform) -> local_stripe.LocalStripe:
+    return local_stripe.launch(
+        state=platform.data / "stripe.pickle",
+        checkout_url=platform.url + paths.CHECKOUT_PAGES,
+        portal_url=platform.url + paths.PORTAL_PAGES,
+    )
+
+
+def _port_taken(log_path: Path) -> bool:
+    """The service lost its free port to another process between choosing and binding it."""
+    try:
+        return "already in use" in log_path.read_text(errors="replace")
+    except OSError:
+        return False
 
 
 def _wait_for_services(platform: Platform, say: Callable[[str], None]) -> None:
     started = time.monotonic()
-    if platform.firestore is not None:
+    for attempt in range(PORT_ATTEMPTS):
+        if platform.firestore is None:
+            break
         try:
             os.environ["FIRESTORE_EMULATOR_HOST"] = firestore_emulator.wait(platform.firestore).host
+            break
         except RuntimeError as exc:
+            if attempt + 1 < PORT_ATTEMPTS and _port_taken(platform.firestore.log_path):
+                platform.firestore = _launch_firestore(platform)
+                continue
             raise RuntimeError(f"{exc} (kept data that no longer loads? `make dev-reset` starts afresh)") from exc
+    for attempt in range(PORT_ATTEMPTS):
+        if platform.stripe is None:
+            break
+        try:
+            local_stripe.wait(platform.stripe)
+            break
+        except RuntimeError:
+            if attempt + 1 < PORT_ATTEMPTS and _port_taken(platform.stripe.log_path):
+                platform.stripe = _launch_stripe(platform)
+                continue
+            raise
     if platform.stripe is not None:
-        local_stripe.wait(platform.stripe)
         secret = "whsec_" + secrets.token_urlsafe(32)
         platform.stripe.register_webhook(f"{platform.url}/api/stripe-webhook", secret)
         os.environ.update(

@@ -24,9 +24,6 @@ from shared import config
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = Path(__file__).with_name("stripe_server.py")
 WEBHOOK_NAME = "sparkacademy"
-# Where the emulator serves the hosted pages a session's `url` opens (see `emulator.pages`).
-CHECKOUT_PAGES = "/dev/checkout/"
-PORTAL_PAGES = "/dev/portal/"
 
 
 def interpreter() -> Path | None:

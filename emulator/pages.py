@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from emulator import demo, local_stripe, request_log
+from emulator import paths, request_log
 from shared import config, router
 from shared.auth import Caller
 from shared.errors import NotFoundError, ServiceUnavailableError, UnsupportedMediaTypeError, UpstreamError
@@ -30,8 +30,8 @@ from shared.http import Reply
 from shared.router import route
 
 TITLE = "SparkAcademy Functions"
-CHECKOUT = local_stripe.CHECKOUT_PAGES
-PORTAL = local_stripe.PORTAL_PAGES
+CHECKOUT = paths.CHECKOUT_PAGES
+PORTAL = paths.PORTAL_PAGES
 _SESSION_ID = r"^cs_test_[A-Za-z0-9]{1,64}$"
 _PORTAL_ID = r"^bps_[A-Za-z0-9]{1,64}$"
 _SUBSCRIPTION_ID = re.compile(r"^sub_[A-Za-z0-9]{1,64}$")
@@ -107,6 +107,8 @@ def home(_body: Any, _caller: Caller) -> Reply:
 
 
 def _accounts_section() -> str:
+    from emulator import demo
+
     rows = [(email, str(role), demo.demo_password()) for email, _name, role in demo.ACCOUNTS]
     return "<h2>Demo accounts</h2>" + _table(("Email", "Role", "Password"), rows)
 
@@ -126,7 +128,7 @@ def _functions_section() -> str:
 
 
 def _stripe_section() -> str:
-    if not _local_stripe_url():
+    if not config.get(config.STRIPE_API_BASE):
         state = "real Stripe keys" if config.get(config.STRIPE_SECRET_KEY) else "not configured"
         return f"<h2>Payments</h2><p class='muted'>The local Stripe server is not in use ({state}).</p>"
     from shared.stripe_client import as_dict, client, stripe_call
@@ -431,7 +433,8 @@ def reset_password_page(_body: Any, _caller: Caller, query: ResetQuery) -> Reply
     return _html("Reset password", body)
 
 
-@route("POST", "/reset-password", name="dev.resetPasswordSave", **_FORM)
+# Counted with the API's own auth routes: the same code, the same limit.
+@route("POST", "/reset-password", name="dev.resetPasswordSave", **{**_FORM, "rate": ("auth",)})
 def reset_password(req: Any, _caller: Caller) -> Reply:
     """Set the new password with the mailed token (the same code as `auth/reset-password`)."""
     from pydantic import ValidationError

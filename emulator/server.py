@@ -28,6 +28,7 @@ class GatewayServer:
             expose_tracebacks=False,
         )
         self._stopped = threading.Event()
+        self._serving = threading.Event()
 
     def set_app(self, app: Any) -> None:
         """Serve `app` (the listener may be opened before the app is built)."""
@@ -38,6 +39,7 @@ class GatewayServer:
         return int(self._server.effective_port)
 
     def serve_forever(self) -> None:
+        self._serving.set()
         try:
             self._server.run()
         finally:
@@ -53,6 +55,10 @@ class GatewayServer:
 
         if self._stopped.is_set():
             return
+        if not self._serving.is_set():  # never served: no loop to ask, just close the listener
+            self._server.close()
+            self._stopped.set()
+            return
         try:
             self._server.trigger.pull_trigger(close_all)
         except OSError:
@@ -66,5 +72,6 @@ def make(app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 16) ->
 
 def start_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> GatewayServer:
     server = make(app, host, port)
+    server._serving.set()  # from now on a shutdown goes through the loop, whenever it starts
     threading.Thread(target=server.serve_forever, daemon=True, name="gateway").start()
     return server

@@ -72,5 +72,6 @@ if command -v chromium >/dev/null 2>&1; then
 else
   step "Chromium (Debian's package, about 100 MB, through apt-get)"
   apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium | grep --line-buffered -E '^(Get|Unpacking|Setting up) ' | sed 's/^/    /'
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+    | awk '/^(Get|Unpacking|Setting up) /{print "    " $0; fflush()}'
 fi

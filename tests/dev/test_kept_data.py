@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import requests
+
 from tests.dev.conftest import DevPlatform, start_platform
 
 
@@ -82,3 +84,15 @@ def test_a_restart_keeps_the_user_their_token_and_their_purchase(tmp_path: Path)
     finally:
         assert second.stop() == 0
     assert not any(re.search(r"Traceback", line) for line in first.output + second.output)
+
+
+def test_real_stripe_keys_replace_the_local_stripe(tmp_path: Path) -> None:
+    platform = start_platform(tmp_path / "data", STRIPE_SECRET_KEY="sk_test_from_the_developer")
+    try:
+        assert platform.printed(r"^Local Stripe server") is None
+        page = requests.get(f"{platform.url}/dev/checkout/cs_test_abc", timeout=30)
+        front = requests.get(f"{platform.url}/", timeout=30)
+    finally:
+        assert platform.stop() == 0
+    assert page.status_code == 404
+    assert "The local Stripe server is not in use (real Stripe keys)" in front.text
