@@ -21,6 +21,10 @@ def main() -> int:
         # A fresh secret each run: tokens from an earlier run stop working, as they should.
         os.environ["JWT_SECRET"] = secrets.token_urlsafe(48)
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
+    if not os.environ.get("MFA_ENCRYPTION_KEY"):
+        from cryptography.fernet import Fernet
+
+        os.environ["MFA_ENCRYPTION_KEY"] = Fernet.generate_key().decode()  # like the token key: one per run
 
     emulator = None
     if not os.environ.get("FIRESTORE_EMULATOR_HOST"):

@@ -113,7 +113,6 @@ def register(body: RegisterRequest, _caller: Caller) -> Reply:
     request=VerifyEmailRequest,
     response=responses.Done,
     anonymous=True,
-    rate=("rest.reset",),
 )
 def verify_email(body: VerifyEmailRequest, _caller: Caller) -> Any:
     """Mark the address verified with the token of the link mailed at sign-up."""
@@ -164,7 +163,6 @@ def reset_password(body: accounts.ResetRequest, _caller: Caller) -> Any:
     request=ConfirmReset,
     response=responses.Done,
     anonymous=True,
-    rate=("rest.reset",),
 )
 def confirm_reset(body: ConfirmReset, _caller: Caller) -> Any:
     """Choose a new password with the mailed token; every session of the account ends."""

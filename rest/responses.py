@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from entities.responses import ResponseModel
 
@@ -95,3 +95,12 @@ class ApiKeyCreated(ResponseModel):
 class ApiKeyList(ResponseModel):
     success: Literal[True]
     api_keys: list[ApiKey]
+
+
+class PostmanCollection(BaseModel):
+    """A Postman collection, format v2.1 (its full schema is Postman's own)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    info: dict[str, Any]
+    item: list[dict[str, Any]]

@@ -55,6 +55,7 @@ API_MODULES = (
     "rest.marketplace",
     "rest.payments",
     "rest.auth_routes",
+    "rest.postman",
 )
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 H = TypeVar("H", bound=Callable[..., Any])

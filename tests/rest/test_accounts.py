@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -87,7 +88,7 @@ def test_phone_must_be_e164(gateway: Any) -> None:
     assert resp.status_code == 400 and resp.get_json()["details"]["fields"][0]["field"] == "phone"
 
 
-def test_refresh_rotates_and_a_reused_token_ends_the_whole_session(gateway: Any, account: Any) -> None:
+def test_refresh_rotates_and_a_reused_token_ends_the_whole_session(gateway: Any, account: Any, capsys: Any) -> None:
     account()
     first = login(gateway, "learner@example.test").get_json()
     second = _refresh(gateway, first["refresh_token"]).get_json()
@@ -97,6 +98,9 @@ def test_refresh_rotates_and_a_reused_token_ends_the_whole_session(gateway: Any,
     # WHEN the spent token is presented again (it leaked)
     reused = _refresh(gateway, first["refresh_token"])
     assert (reused.status_code, reused.get_json()["code"]) == (401, "AUTH_REQUIRED")
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    reuse = [entry for entry in logged if entry.get("code") == "AUTH_TOKEN_REUSED"]
+    assert [(e["severity"], e["session_id"]) for e in reuse] == [("WARNING", first["session_id"])]
     # THEN its family is revoked: the newest refresh token and the session's access tokens too
     assert _refresh(gateway, second["refresh_token"]).status_code == 401
     assert _sessions(gateway, second["access_token"]).status_code == 401
