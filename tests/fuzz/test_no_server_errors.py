@@ -33,6 +33,7 @@ SEED = 20261130
 ROUTE_EXAMPLES = 500
 FUNCTION_EXAMPLES = 400
 ENVELOPE = {"error", "message", "code", "details", "timestamp"}
+REST_ENVELOPE = {"success", "error", "code", "details"}  # the 7P surface's (`rest/surface.py`)
 RETRYABLE_UPSTREAM = {"UPSTREAM_ERROR", "SERVICE_UNAVAILABLE"}
 STRIPE_SETTINGS = {config.STRIPE_SECRET_KEY, config.STRIPE_WEBHOOK_SECRET}
 # Functions that may call the model (with a key configured, which the world below sets).
@@ -240,7 +241,7 @@ def _check(resp: Any, method: str, url: str, failures: list[str], stats: dict[st
             failures.append(f"{where}: not JSON ({resp.content_type})")
             return
         body = resp.get_json(silent=True)
-        if not isinstance(body, dict) or not set(body) >= ENVELOPE:
+        if not isinstance(body, dict) or not (set(body) >= ENVELOPE or set(body) >= REST_ENVELOPE):
             failures.append(f"{where}: not the envelope: {resp.get_data(as_text=True)[:200]}")
             return
         if status >= 500:
