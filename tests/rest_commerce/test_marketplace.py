@@ -94,6 +94,9 @@ def test_search_is_prefix_case_and_accent_insensitive_and_ranked(gateway, shop):
         "Learn TypeScript",
     ]
     assert _titles(_get(gateway, token, search="nothing-here")) == []
+    # Filters hold with a search too.
+    assert _titles(_get(gateway, token, search="typescript", level="beginner")) == ["Learn TypeScript"]
+    assert _titles(_get(gateway, token, search="typescript", category="data")) == []
 
 
 def test_an_edit_updates_the_index(gateway, shop, make_user):
