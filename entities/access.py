@@ -76,8 +76,7 @@ def enrollment_source(caller: Caller, course: dict[str, Any]) -> str:
     if is_paid(course):
         if level == FREE:
             raise ForbiddenError(
-                "This course is paid: enroll through checkout",
-                details={"course_id": course.get("id"), "reason": "payment_required", "checkout": "course"},
+                "This course is paid: enroll through checkout", details={"course_id": course.get("id")}
             )
         return "subscription"
     limit = config.free_tier_course_limit()

@@ -48,7 +48,6 @@ class Lesson(_Identified):
     duration: int | None = Field(default=None, ge=0, le=100_000)  # minutes
     video_url: str | None = None
     order: int | None = None
-    type: Literal["video", "text", "quiz"] | None = None
 
 
 class Module(_Identified):

@@ -3,8 +3,9 @@ and tags, folded (lower case, accents removed) and cut into prefixes, stored on 
 itself (`search_tokens`, an array Firestore indexes), so a search is one `array-contains`
 query instead of a scan of the catalogue.
 
-"typesc" finds "TypeScript" because every word is stored with each of its prefixes
-(2 characters and more). Matching courses are ranked by where each searched word was
+"typesc" finds "TypeScript" because the words of the title, tags, short description and
+category are stored with each of their prefixes (2 characters and more); the description's
+words are stored whole. Matching courses are ranked by where each searched word was
 found: a whole title word counts most, then a title prefix, a tag, a description word.
 """
 
@@ -48,8 +49,16 @@ def tokens(fields: Iterable[str | None]) -> list[str]:
 
 
 def course_tokens(course: Any) -> list[str]:
+    """Prefixes of the words of the title, tags, short description and category; the long
+    description's words whole (its prefixes would multiply the index for little gain)."""
     tags = " ".join(course.tags or [])
-    return tokens([course.title, tags, course.short_description, course.category, course.description])
+    found = tokens([course.title, tags, course.short_description, course.category])
+    seen = dict.fromkeys(found)
+    for word in words(course.description):
+        if len(seen) >= MAX_TOKENS:
+            break
+        seen.setdefault(word, None)
+    return list(seen)
 
 
 def query_words(search: str) -> list[str]:

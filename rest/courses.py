@@ -102,7 +102,8 @@ def summary(course: dict[str, Any], cache: dict[str, dict[str, Any] | None]) -> 
 
 
 def _lesson_type(lesson: dict[str, Any]) -> str:
-    return str(lesson.get("type") or ("video" if lesson.get("video_url") else "text"))
+    """A lesson with a video is a video lesson, else text; a module's quiz is listed as a quiz lesson."""
+    return "video" if lesson.get("video_url") else "text"
 
 
 def detail(course: dict[str, Any], done: set[str]) -> dict[str, Any]:
@@ -241,7 +242,8 @@ def enroll(_body: Any, caller: Caller, courseId: str) -> Reply:
     except ConflictError:
         raise AlreadyEnrolledError("Already enrolled in this course", details={"course_id": courseId}) from None
     except ForbiddenError as refused:  # paid without a plan, or the free tier's limit
-        raise CourseAccessDeniedError(refused.message, details=refused.details) from None
+        pointer = {"checkout": "course"} if course.get("price") else {}
+        raise CourseAccessDeniedError(refused.message, details={**refused.details, **pointer}) from None
     until = created.get("access_until")
     if until is None and created.get("source") in access.SUBSCRIBED_SOURCES:
         live = store.query("Subscription", {"user_email": caller.email, "status": list(access.TIER_STATUSES)}, limit=10)

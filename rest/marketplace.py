@@ -15,9 +15,10 @@ Published courses, filtered, searched, sorted and paged:
 Without `search` the answer is one Firestore page query and one count (a price range with
 another sort than price is read as candidates, below, since Firestore orders a range by its
 own field first). With it, one `array-contains` query on the courses' search index
-(`entities.search`) brings the courses holding the longest searched word, at most
-`SEARCH_CANDIDATES` of them, projected to the fields shown; the other words, the price
-range, the ranking and the page are applied to those.
+(`entities.search`, a single-field index) brings the courses holding the longest searched
+word, at most `SEARCH_CANDIDATES` of them, projected to the fields shown; the other words
+(id-only queries on the same index), the filters, the price range, the ranking and the
+page are applied to those.
 """
 
 from __future__ import annotations
@@ -108,6 +109,15 @@ def _base(query: MarketplaceQuery) -> Any:
     return base
 
 
+def _listed(course: dict[str, Any], query: MarketplaceQuery) -> bool:
+    """What `_base` asks of Firestore, asked of a course already read."""
+    return (
+        course.get("is_published") is True
+        and (query.category is None or course.get("category") == query.category)
+        and (query.level is None or course.get("level") == query.level)
+    )
+
+
 def _in_range(course: dict[str, Any], bounds: Any) -> bool:
     if bounds is None:
         return True
@@ -153,22 +163,23 @@ def page_of_candidates(query: MarketplaceQuery) -> tuple[list[dict[str, Any]], i
     from google.cloud.firestore import FieldFilter
 
     wanted = search.query_words(query.search or "")
-    base = _base(query)
-    candidates_query = base
+    courses = store.collection("Course")
+    candidates_query = _base(query)
     holders: dict[str, set[str]] = {}
     if wanted:
+        # The index alone (one single-field index, no composite one); the filters follow in memory.
         anchor = max(wanted, key=len)
-        candidates_query = base.where(filter=FieldFilter("search_tokens", "array_contains", anchor))
+        candidates_query = courses.where(filter=FieldFilter("search_tokens", "array_contains", anchor))
         for word in wanted:
             if word != anchor:
-                found = base.where(filter=FieldFilter("search_tokens", "array_contains", word)).select([])
+                found = courses.where(filter=FieldFilter("search_tokens", "array_contains", word)).select([])
                 holders[word] = {s.id for s in found.limit(SEARCH_CANDIDATES * 5).stream(**io())}
-    candidates = candidates_query.select(SHOWN).limit(SEARCH_CANDIDATES).stream(**io())
+    candidates = candidates_query.select([*SHOWN, "is_published"]).limit(SEARCH_CANDIDATES).stream(**io())
     bounds = price_bounds(query.price_range)
     ranked: list[tuple[float, dict[str, Any]]] = []
     for snapshot in candidates:
         course = {**existing_data(snapshot), "id": snapshot.id}
-        if not _in_range(course, bounds):
+        if not _listed(course, query) or not _in_range(course, bounds):
             continue
         indexed = [w for w in wanted if w not in holders or snapshot.id in holders[w]]
         score = search.rank({**course, "search_tokens": indexed}, wanted)

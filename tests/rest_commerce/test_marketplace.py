@@ -84,7 +84,8 @@ def test_filters_and_price_ranges(gateway, shop):
 def test_search_is_prefix_case_and_accent_insensitive_and_ranked(gateway, shop):
     token = shop["token"]
     # A title word ranks above a description word; the draft is never shown.
-    assert _titles(_get(gateway, token, search="typesc")) == ["Learn TypeScript", "JavaScript the hard parts"]
+    assert _titles(_get(gateway, token, search="typescript")) == ["Learn TypeScript", "JavaScript the hard parts"]
+    assert _titles(_get(gateway, token, search="typesc")) == ["Learn TypeScript"]  # description words: whole
     assert _titles(_get(gateway, token, search="TYPESCRIPT learn")) == ["Learn TypeScript"]
     assert _titles(_get(gateway, token, search="CAFE")) == ["Python for Data"]
     assert _titles(_get(gateway, token, search="systems")) == ["Advanced Go"]
@@ -93,6 +94,9 @@ def test_search_is_prefix_case_and_accent_insensitive_and_ranked(gateway, shop):
         "Learn TypeScript",
     ]
     assert _titles(_get(gateway, token, search="nothing-here")) == []
+    # Filters hold with a search too.
+    assert _titles(_get(gateway, token, search="typescript", level="beginner")) == ["Learn TypeScript"]
+    assert _titles(_get(gateway, token, search="typescript", category="data")) == []
 
 
 def test_an_edit_updates_the_index(gateway, shop, make_user):
