@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import TypeVar
@@ -286,3 +287,16 @@ def cors_allowed_origins() -> frozenset[str]:
     raw = get(CORS_ALLOWED_ORIGINS)
     values = str(raw).split(",") if raw else [public_base_url()]
     return frozenset(v.strip().rstrip("/") for v in values if v.strip())
+
+
+_LOOPBACK_ORIGIN = re.compile(r"^http://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$")
+
+
+def cors_origin_allowed(origin: str) -> bool:
+    """An allowed origin; in development with no list set, also any page served from this machine
+    (a front end on its own port calling `make dev`)."""
+    origin = origin.rstrip("/")
+    if origin in cors_allowed_origins():
+        return True
+    development = (get(ENV, "production") or "production") == "development"
+    return development and not get(CORS_ALLOWED_ORIGINS) and bool(_LOOPBACK_ORIGIN.match(origin))

@@ -434,7 +434,7 @@ def to_json(body: Any) -> str:
 def cors_headers(req: flask.Request | None) -> dict[str, str]:
     """Browsers send Origin on every cross-origin call: only allowed origins are answered, other clients never."""
     origin = req.headers.get("Origin") if req is not None else None
-    if not origin or origin.rstrip("/") not in config.cors_allowed_origins():
+    if not origin or not config.cors_origin_allowed(origin):
         return {"Vary": "Origin"}
     return {
         "Access-Control-Allow-Origin": origin,

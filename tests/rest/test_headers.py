@@ -55,6 +55,26 @@ def test_by_default_only_the_public_origin_is_allowed(gateway: Any, monkeypatch:
     assert "Access-Control-Allow-Origin" not in other.headers
 
 
+def test_development_without_a_list_answers_pages_served_from_this_machine(
+    gateway: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PUBLIC_BASE_URL", "http://127.0.0.1:8080")
+    monkeypatch.delenv("CORS_ALLOWED_ORIGINS", raising=False)
+    url = f"{API}/auth/sessions"
+    local = ("http://localhost:3000", "http://127.0.0.1:5173", "http://[::1]:8000")
+    foreign = ("https://localhost:3000", "http://localhost.evil.example", "http://127.0.0.1.evil.example:80")
+    for env, allowed in (("development", True), ("test", False), ("production", False)):
+        monkeypatch.setenv("SPARK_ENV", env)
+        for origin in local:
+            answered = gateway.get(url, headers={"Origin": origin}).headers.get("Access-Control-Allow-Origin")
+            assert (answered == origin) is allowed, (env, origin)
+        for origin in foreign:
+            assert "Access-Control-Allow-Origin" not in gateway.get(url, headers={"Origin": origin}).headers
+    monkeypatch.setenv("SPARK_ENV", "development")
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://academy.example")  # a list, once set, is the whole rule
+    assert "Access-Control-Allow-Origin" not in gateway.get(url, headers={"Origin": local[0]}).headers
+
+
 def test_files_keep_nosniff_without_a_policy_that_would_stop_their_viewer(gateway: Any) -> None:
     script = gateway.get("/api/docs/js/swagger-ui-bundle.js")
     assert script.status_code == 200 and script.headers["X-Content-Type-Options"] == "nosniff"
