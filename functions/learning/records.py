@@ -19,7 +19,8 @@ def upsert(
     def apply(transaction: Any) -> dict[str, Any]:
         snapshot = ref.get(transaction=transaction, timeout=LOCK_WAIT_SECONDS)
         if snapshot.exists:
-            doc = store.merged("Progress", snapshot.to_dict(), change(snapshot.to_dict()))
+            existing = snapshot.to_dict() or {}
+            doc = store.merged("Progress", existing, change(existing))
         else:
             doc = store.record("Progress", new, created_by=by, id=record_id)
         transaction.set(ref, doc)

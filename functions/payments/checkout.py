@@ -61,19 +61,18 @@ def open_session(
     """One Checkout Session for the caller's Stripe customer (created once)."""
     customer = customer_id_for(caller)
     success_url, cancel_url = urls
+    session: Any = {  # the SDK's typed params accept these keys; built as data, checked by Stripe
+        "mode": mode,
+        "customer": customer,
+        "client_reference_id": caller.user_id or None,
+        "line_items": line_items,
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "metadata": metadata,
+        **params,
+    }
     with stripe_call("creating the checkout session"):
-        return client().v1.checkout.sessions.create(
-            params={
-                "mode": mode,
-                "customer": customer,
-                "client_reference_id": caller.user_id or None,
-                "line_items": line_items,
-                "success_url": success_url,
-                "cancel_url": cancel_url,
-                "metadata": metadata,
-                **params,
-            }
-        )
+        return client().v1.checkout.sessions.create(params=session)
 
 
 def create_subscription_session(plan_id: str, success_url: str, cancel_url: str, caller: Caller) -> dict[str, Any]:

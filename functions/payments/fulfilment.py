@@ -444,14 +444,13 @@ def subscription_state(sub: Mapping[str, Any]) -> SubscriptionState:
     """Read a Stripe subscription (current shape, or localstripe's older one)."""
     metadata = sub.get("metadata") or {}
     items = ((sub.get("items") or {}).get("data")) or []
-    ends = [i.get("current_period_end") for i in items if i.get("current_period_end")]
+    ends = [int(i["current_period_end"]) for i in items if i.get("current_period_end")]
     period_end = sub.get("current_period_end") or (max(ends) if ends else None)
     plan = plan_name(metadata.get("plan"))
     if plan is None and items:
         price = items[0].get("price") or items[0].get("plan") or {}
-        plan = plan_name((price.get("metadata") or {}).get("plan")) or PLAN_BY_INTERVAL.get(
-            ((price.get("recurring") or {}).get("interval")) or price.get("interval")
-        )
+        interval = str((price.get("recurring") or {}).get("interval") or price.get("interval") or "")
+        plan = plan_name((price.get("metadata") or {}).get("plan")) or PLAN_BY_INTERVAL.get(interval)
     return SubscriptionState(
         stripe_subscription_id=str(sub["id"]),
         status=sub.get("status"),
@@ -477,7 +476,7 @@ def invoice_subscription_id(invoice: Mapping[str, Any]) -> str | None:
 
 def invoice_period_end(invoice: Mapping[str, Any]) -> int | None:
     ends = [
-        (line.get("period") or {}).get("end")
+        int((line.get("period") or {})["end"])
         for line in ((invoice.get("lines") or {}).get("data") or [])
         if (line.get("period") or {}).get("end")
     ]

@@ -14,7 +14,7 @@ from shared.stripe_client import check_redirect_url
 SessionId = Annotated[str, StringConstraints(pattern=r"^cs_[A-Za-z0-9_]{1,250}$")]
 
 
-def _url(field: str):  # noqa: ANN202 - a pydantic validator
+def _url(field: str) -> AfterValidator:
     return AfterValidator(lambda v: check_redirect_url(v, field))
 
 

@@ -88,7 +88,7 @@ def refund_payment(
     except Exception:
         run_transaction(lambda tx: idempotency.release(tx, SCOPE, key))
         raise
-    answer = {
+    answer: dict[str, Any] = {
         "id": str(refund["id"]),
         "amount": int(refund["amount"]),
         "status": str(refund.get("status") or "pending"),

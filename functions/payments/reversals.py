@@ -273,7 +273,7 @@ def granted_standing(tx: Any, payment_intent_id: str | None, amount: int) -> str
         .document(payment_state_id(payment_intent_id))
         .get(transaction=tx, timeout=LOCK_WAIT_SECONDS)
     )
-    return standing(snap.to_dict(), amount) if snap.exists else "good"
+    return standing(snap.to_dict() or {}, amount) if snap.exists else "good"
 
 
 # --- subscriptions --------------------------------------------------------------------
