@@ -308,26 +308,27 @@ def route(
 
 
 def snake_case(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    """`syncBambooHREmployees` -> `sync_bamboo_hr_employees`: an acronym is one word."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", words).lower()
 
 
 @functools.lru_cache(maxsize=1)
 def _function_modules() -> dict[str, str]:
-    """Candidate function name -> module, from the files of the functions package alone."""
+    """Module name (the function's name in snake case) -> module, from the functions package's files alone."""
     root = Path(importlib.import_module(FUNCTIONS_PACKAGE).__file__ or "").parent
     found: dict[str, str] = {}
     for path in sorted(root.glob("*/*.py")):
         if path.stem.startswith("_") or not (path.parent / "__init__.py").exists():
             continue
-        camel = re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), path.stem)
-        found[camel] = f"{FUNCTIONS_PACKAGE}.{path.parent.name}.{path.stem}"
+        found[path.stem] = f"{FUNCTIONS_PACKAGE}.{path.parent.name}.{path.stem}"
     return found
 
 
 def function_route(name: str) -> Route:
     """The declaration of a documented function, importing only its module; unknown: 404."""
     if name not in _functions:
-        module = _function_modules().get(name) if _FUNCTION_NAME.match(name) else None
+        module = _function_modules().get(snake_case(name)) if _FUNCTION_NAME.match(name) else None
         if module is not None:
             importlib.import_module(module)
     try:
@@ -345,14 +346,14 @@ PRELOAD_BY_AREA: dict[str, tuple[str, ...]] = {"payments": ("stripe",), "ai": ("
 
 def preloads(name: str) -> tuple[str, ...]:
     """The modules the target of function `name` imports when it is loaded."""
-    area = _function_modules()[name].split(".")[1]
+    area = _function_modules()[snake_case(name)].split(".")[1]
     return (*PRELOAD_ALL, *PRELOAD_BY_AREA.get(area, ()))
 
 
 def load_function(name: str) -> Callable[[flask.Request], flask.Response]:
     """The Cloud Functions target of a documented function."""
     route_ = function_route(name)
-    module = importlib.import_module(_function_modules()[name])
+    module = importlib.import_module(_function_modules()[snake_case(name)])
     target: Callable[[flask.Request], flask.Response] = getattr(module, _target_attribute(module, route_))
     return target
 

@@ -57,7 +57,7 @@ MARKER = "SparkAcademy enrollment {id}"  # in a training record's notes: how we 
     deploy=Deploy(memory="512Mi", timeout=API_DEPLOY.timeout, max_instances=10),
     errors=(ForbiddenError, NotFoundError, ConflictError, InvalidInputError),
 )
-def push_learning_data_to_h_r(body: PushLearningDataRequest, caller: Caller) -> dict[str, Any]:
+def push_learning_data_to_hr(body: PushLearningDataRequest, caller: Caller) -> dict[str, Any]:
     start, end = _range(body.startDate, body.endDate)
     integration = sync.integration_for(caller, body.integration_id, None)
     provider = str(integration["provider"])

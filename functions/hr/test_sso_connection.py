@@ -44,7 +44,7 @@ ACCEPT = {"saml": "application/samlmetadata+xml, application/xml, text/xml", "oi
     deploy=Deploy(timeout="60s"),
     errors=(InvalidInputError,),
 )
-def test_s_s_o_connection(body: TestSSOConnectionRequest, caller: Caller) -> dict[str, Any]:
+def test_sso_connection(body: TestSSOConnectionRequest, caller: Caller) -> dict[str, Any]:
     protocol, url = _document(body)
     now = datetime.now(UTC)
     try:

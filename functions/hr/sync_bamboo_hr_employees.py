@@ -45,6 +45,6 @@ def read(integration: dict[str, Any], checkpoint: dict[str, Any] | None) -> sync
     deploy=Deploy(memory="1Gi", timeout=API_DEPLOY.timeout, max_instances=10),
     errors=(ForbiddenError, NotFoundError, ConflictError, InvalidInputError),
 )
-def sync_bamboo_h_r_employees(body: SyncRequest, caller: Caller) -> dict[str, Any]:
+def sync_bamboo_hr_employees(body: SyncRequest, caller: Caller) -> dict[str, Any]:
     integration = sync.integration_for(caller, body.integration_id, "bamboohr")
     return sync.run(caller, integration, read)
