@@ -151,14 +151,14 @@ def functions_framework(target: str) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"{url}/health", timeout=2).read()
+                urllib.request.urlopen(f"{url}/health", timeout=10).read()
                 break
             except urllib.error.HTTPError:
                 break  # any answer: the server is up (a function target answers every path itself)
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 assert server.poll() is None and time.monotonic() < deadline, "functions-framework did not start"
                 time.sleep(0.3)
         yield url
