@@ -14,10 +14,11 @@ Published courses, filtered, searched, sorted and paged:
 
 Without `search` the answer is one Firestore page query and one count (a price range with
 another sort than price is read as candidates, below, since Firestore orders a range by its
-own field first). With it, one id-only equality per searched word on the
-courses' search index (`search_index.<token>`, `entities.search`: a single-field index)
-finds the courses holding every word; at most `SEARCH_CANDIDATES` of them are read, shown
-fields only, and the filters, the price range, the ranking and the page are applied to those.
+own field first). With it, one equality on the courses' search index
+(`search_index.<token>`, `entities.search`: a single-field index) brings the courses holding the longest searched
+word, at most `SEARCH_CANDIDATES` of them, projected to the fields shown; the other words
+(id-only queries on the same index), the filters, the price range, the ranking and the
+page are applied to those.
 """
 
 from __future__ import annotations
@@ -160,33 +161,34 @@ def page_without_search(query: MarketplaceQuery) -> tuple[list[dict[str, Any]], 
 
 
 def page_of_candidates(query: MarketplaceQuery) -> tuple[list[dict[str, Any]], int]:
-    """Candidates (the courses the index says hold every searched word), ranked or sorted.
+    """Candidates (from the index for the longest searched word), then every word, ranked or sorted.
 
-    The index is asked for ids only; the matching courses are read with the shown fields
-    only, so no course's index ever leaves Firestore.
+    Only the shown fields are read; whether a course holds each other searched word is asked
+    of the index too (ids only), so no course's token list ever leaves Firestore.
     """
     from google.cloud.firestore import FieldFilter
 
     wanted = search.query_words(query.search or "")
     courses = store.collection("Course")
-    shown = [*SHOWN, "is_published"]
+    candidates_query = _base(query)
+    holders: dict[str, set[str]] = {}
     if wanted:
-        # Each word's holders, ids only; those holding every word are read, shown fields only.
-        held = [
-            {s.id for s in courses.where(filter=FieldFilter(_token_field(word), "==", True)).select([]).stream(**io())}
-            for word in wanted
-        ]
-        matching = sorted(set.intersection(*held))[:SEARCH_CANDIDATES]
-        candidates = client().get_all([courses.document(i) for i in matching], field_paths=shown, **io())
-    else:
-        candidates = _base(query).select(shown).limit(SEARCH_CANDIDATES).stream(**io())
+        # The index alone (one single-field index, no composite one); the filters follow in memory.
+        anchor = max(wanted, key=len)
+        candidates_query = courses.where(filter=FieldFilter(_token_field(anchor), "==", True))
+        for word in wanted:
+            if word != anchor:
+                found = courses.where(filter=FieldFilter(_token_field(word), "==", True)).select([])
+                holders[word] = {s.id for s in found.limit(SEARCH_CANDIDATES * 5).stream(**io())}
+    candidates = candidates_query.select([*SHOWN, "is_published"]).limit(SEARCH_CANDIDATES).stream(**io())
     bounds = price_bounds(query.price_range)
     ranked: list[tuple[float, dict[str, Any]]] = []
     for snapshot in candidates:
         course = {**existing_data(snapshot), "id": snapshot.id}
         if not _listed(course, query) or not _in_range(course, bounds):
             continue
-        score = search.rank(course, wanted, wanted)
+        indexed = [w for w in wanted if w not in holders or snapshot.id in holders[w]]
+        score = search.rank(course, wanted, indexed)
         if score is not None:
             ranked.append((score, course))
     if query.sort or not wanted:
