@@ -92,7 +92,7 @@ class Course(EntityModel):
     # Derived on every write: free or not, lesson ids (unique across courses) and the search index.
     is_free: bool = True
     lesson_ids: list[str] = Field(default_factory=list)
-    search_tokens: list[str] = Field(default_factory=list)
+    search_index: dict[str, bool] = Field(default_factory=dict)  # token -> true (entities.search)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Course:
@@ -107,7 +107,7 @@ class Course(EntityModel):
         # Derived, whatever a writer sent: assigned quietly (validate_assignment would re-run this).
         object.__setattr__(self, "is_free", not self.price)
         object.__setattr__(self, "lesson_ids", [str(lesson.id) for m in self.modules for lesson in m.lessons])
-        object.__setattr__(self, "search_tokens", course_tokens(self))
+        object.__setattr__(self, "search_index", dict.fromkeys(course_tokens(self), True))
         return self
 
 

@@ -1,7 +1,8 @@
 """The catalogue's search index: words of a course's title, short description, description
 and tags, folded (lower case, accents removed) and cut into prefixes, stored on the course
-itself (`search_tokens`, an array Firestore indexes), so a search is one `array-contains`
-query instead of a scan of the catalogue.
+itself as the keys of a map (`search_index`: token -> true), so finding the courses holding
+a token is one equality on one field (`search_index.<token> == true`, a single-field
+index) instead of a scan of the catalogue.
 
 "typesc" finds "TypeScript" because the words of the title, tags, short description and
 category are stored with each of their prefixes (2 characters and more); the description's
@@ -65,14 +66,14 @@ def query_words(search: str) -> list[str]:
     return list(dict.fromkeys(words(search)))
 
 
-def rank(course: dict[str, Any], searched: list[str]) -> float | None:
+def rank(course: dict[str, Any], searched: list[str], matched: Iterable[str] = ()) -> float | None:
     """How well the course matches every searched word (as a word or a word's prefix); None: it does not.
 
-    Title and tags are read from the course; the rest from its stored `search_tokens`.
+    Title and tags are read from the course; the other words it holds come in `matched`.
     """
     title = words(course.get("title"))
     tags = words(" ".join(course.get("tags") or []))
-    indexed = set(course.get("search_tokens") or [])
+    indexed = set(matched)
     score = 0.0
     for wanted in searched:
         if wanted in title:

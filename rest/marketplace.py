@@ -14,8 +14,8 @@ Published courses, filtered, searched, sorted and paged:
 
 Without `search` the answer is one Firestore page query and one count (a price range with
 another sort than price is read as candidates, below, since Firestore orders a range by its
-own field first). With it, one `array-contains` query on the courses' search index
-(`entities.search`, a single-field index) brings the courses holding the longest searched
+own field first). With it, one equality on the courses' search index
+(`search_index.<token>`, `entities.search`: a single-field index) brings the courses holding the longest searched
 word, at most `SEARCH_CANDIDATES` of them, projected to the fields shown; the other words
 (id-only queries on the same index), the filters, the price range, the ranking and the
 page are applied to those.
@@ -109,6 +109,12 @@ def _base(query: MarketplaceQuery) -> Any:
     return base
 
 
+def _token_field(token: str) -> str:
+    from google.cloud.firestore_v1.field_path import FieldPath
+
+    return str(FieldPath("search_index", token).to_api_repr())
+
+
 def _listed(course: dict[str, Any], query: MarketplaceQuery) -> bool:
     """What `_base` asks of Firestore, asked of a course already read."""
     return (
@@ -169,10 +175,10 @@ def page_of_candidates(query: MarketplaceQuery) -> tuple[list[dict[str, Any]], i
     if wanted:
         # The index alone (one single-field index, no composite one); the filters follow in memory.
         anchor = max(wanted, key=len)
-        candidates_query = courses.where(filter=FieldFilter("search_tokens", "array_contains", anchor))
+        candidates_query = courses.where(filter=FieldFilter(_token_field(anchor), "==", True))
         for word in wanted:
             if word != anchor:
-                found = courses.where(filter=FieldFilter("search_tokens", "array_contains", word)).select([])
+                found = courses.where(filter=FieldFilter(_token_field(word), "==", True)).select([])
                 holders[word] = {s.id for s in found.limit(SEARCH_CANDIDATES * 5).stream(**io())}
     candidates = candidates_query.select([*SHOWN, "is_published"]).limit(SEARCH_CANDIDATES).stream(**io())
     bounds = price_bounds(query.price_range)
@@ -182,7 +188,7 @@ def page_of_candidates(query: MarketplaceQuery) -> tuple[list[dict[str, Any]], i
         if not _listed(course, query) or not _in_range(course, bounds):
             continue
         indexed = [w for w in wanted if w not in holders or snapshot.id in holders[w]]
-        score = search.rank({**course, "search_tokens": indexed}, wanted)
+        score = search.rank(course, wanted, indexed)
         if score is not None:
             ranked.append((score, course))
     if query.sort or not wanted:
