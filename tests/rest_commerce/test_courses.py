@@ -92,6 +92,18 @@ def test_access_days_set_access_until(gateway, make_user, teacher):
     assert until and until[:4] >= "2026"
 
 
+def test_a_student_cannot_choose_their_own_access_end(gateway, make_user, teacher):
+    from datetime import UTC, datetime, timedelta
+
+    course = _course(access_days=30)
+    _, token = make_user("student")
+    sent = {"course_id": course["id"], "access_until": "2099-01-01T00:00:00.000000Z"}
+    created = gateway.post("/api/apps/sparkacademy/entities/Enrollment", json=sent, headers=bearer(token))
+    assert created.status_code == 201, created.get_json()
+    until = datetime.fromisoformat(created.get_json()["access_until"].replace("Z", "+00:00"))
+    assert abs(until - (datetime.now(UTC) + timedelta(days=30))) < timedelta(minutes=5)
+
+
 def test_paid_course_points_to_checkout_unless_on_a_plan(gateway, make_user, teacher):
     course = _course(price=30)
     user, token = make_user("student")
