@@ -20,32 +20,14 @@ import base64
 import json
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 
-
-@dataclass
-class Seen:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass
-class Failure:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
+from tests.fakes.local_http import Failure, LoopbackServer, Seen
 
 
 class FakeHR:
@@ -89,14 +71,11 @@ class FakeHR:
 
             do_GET = do_POST = do_PUT = do_DELETE = _any
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.listener = LoopbackServer(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.listener.url
 
     def fail_next(
         self,
@@ -116,8 +95,7 @@ class FakeHR:
         return [r for r in self.requests if r.method == method and contains in r.path]
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.listener.close()
 
     def route(self, seen: Seen) -> Any:
         raise NotImplementedError

@@ -7,12 +7,13 @@ of or behind the real clock (`clock_offset_seconds`), like a badly set IdP.
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.local_http import LoopbackServer
 
 
 @dataclass
@@ -50,14 +51,11 @@ class FakeIdP:
                 self.end_headers()
                 self.wfile.write(doc.body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.listener = LoopbackServer(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.listener.url
 
     def serve(self, path: str, body: bytes | str, **kwargs: Any) -> str:
         self.documents[path] = Document(body.encode() if isinstance(body, str) else body, **kwargs)
@@ -67,5 +65,4 @@ class FakeIdP:
         return self.serve(path, b"", status=302, content_type="text/plain", headers={"Location": location})
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.listener.close()

@@ -20,31 +20,14 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes.local_http import Failure, LoopbackServer, Seen
+
 FILE_CHUNK = 256 * 1024
-
-
-@dataclass
-class Seen:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass
-class Failure:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 class FakeServer:
@@ -104,14 +87,11 @@ class FakeServer:
                 for chunk in stream.chunks():
                     self.wfile.write(chunk)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.listener = LoopbackServer(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.listener.url
 
     def fail_next(
         self, method: str, path: str, status: int, body: Any, headers: dict[str, str] | None = None, times: int = 1
@@ -125,8 +105,7 @@ class FakeServer:
         return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.listener.close()
 
     def route(self, seen: Seen) -> Any:
         raise NotImplementedError
