@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import time
 import urllib.request
 from collections import Counter
@@ -28,29 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SUBSCRIPTIONS = int(os.environ.get("BENCH_SYNC_SUBSCRIPTIONS", "250"))
 CUSTOMERS = int(os.environ.get("BENCH_SYNC_CUSTOMERS", "20"))
 BUDGET = os.environ.get("BENCH_SYNC_BUDGET_SECONDS", "0")
-
-
-def _localstripe() -> tuple[subprocess.Popen[bytes], str]:
-    from emulator.firestore_emulator import free_port
-
-    python = Path(os.environ.get("LOCALSTRIPE_BIN", ROOT / ".venv-localstripe" / "bin" / "x")).parent / "python"
-    port = free_port()
-    process = subprocess.Popen(
-        [str(python), str(ROOT / "tests" / "fakes" / "stripe_localstripe.py"), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        cwd=str(ROOT),
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"{url}/_config/test/requests", timeout=1).read()
-            return process, url
-        except OSError:
-            time.sleep(0.2)
-    os.killpg(process.pid, signal.SIGKILL)
-    raise RuntimeError("localstripe did not start")
 
 
 def _requests(url: str) -> list[dict[str, Any]]:
@@ -84,11 +59,13 @@ def _seed(price: str) -> float:
 
 
 def run() -> dict[str, Any]:
+    from emulator import local_stripe
     from functions.payments import sync_stripe_subscriptions as sync
     from functions.payments.catalog import plan_for_checkout, plan_price_id
     from shared.auth import Caller, Role
 
-    process, url = _localstripe()
+    server = local_stripe.start()
+    url = server.url
     os.environ.update(
         {
             "STRIPE_SECRET_KEY": "sk_test_sparkacademy_0123456789",
@@ -110,7 +87,7 @@ def run() -> dict[str, Any]:
             total_s = time.perf_counter() - started
             calls = Counter(f"{r['method']} {r['path']}" for r in _requests(url)[before:])
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        server.stop()
     return {
         "benchmark": "sync_subscriptions",
         "machine": machine(),
