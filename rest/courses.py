@@ -82,9 +82,8 @@ def duration_hours(course: dict[str, Any]) -> float:
     return round(float(minutes) / 60, 1)
 
 
-def summary(course: dict[str, Any], cache: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
-    """What a list shows of a course."""
-    teacher = instructor_of(course, cache)
+def _card(course: dict[str, Any]) -> dict[str, Any]:
+    """What both the list and the detail show of a course."""
     return {
         "id": course["id"],
         "title": course.get("title") or "",
@@ -96,6 +95,14 @@ def summary(course: dict[str, Any], cache: dict[str, dict[str, Any] | None]) -> 
         "duration_hours": duration_hours(course),
         "total_lessons": total_lessons(course),
         "rating": float(course.get("rating") or 0),
+    }
+
+
+def summary(course: dict[str, Any], cache: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
+    """What a list shows of a course."""
+    teacher = instructor_of(course, cache)
+    return {
+        **_card(course),
         "instructor": {"display_name": teacher["display_name"], "avatar_url": teacher["avatar_url"]},
         "category": {"name": course.get("category")},
     }
@@ -142,16 +149,7 @@ def detail(course: dict[str, Any], done: set[str]) -> dict[str, Any]:
             }
         )
     return {
-        "id": course["id"],
-        "title": course.get("title") or "",
-        "slug": course.get("slug"),
-        "description": course.get("description"),
-        "short_description": course.get("short_description"),
-        "thumbnail_url": course.get("thumbnail_url"),
-        "level": course.get("level"),
-        "duration_hours": duration_hours(course),
-        "total_lessons": total_lessons(course),
-        "rating": float(course.get("rating") or 0),
+        **_card(course),
         "price": float(course.get("price") or 0),
         "is_free": not course.get("price"),
         "modules": modules,
