@@ -44,6 +44,9 @@ def main() -> int:
         running.serve_forever()
     except KeyboardInterrupt:
         pass  # the server usually handles Ctrl-C itself and returns
+    except RuntimeError as exc:  # a service that would not start, or demo data that is not whole
+        print(f"\nmake dev cannot start: {exc}", file=sys.stderr, flush=True)
+        return 1
     finally:
         print("\nStopping (saving the data first)...", flush=True)
         if running is not None:

@@ -114,6 +114,9 @@ def start(port: int = 8080, data: Path = DEFAULT_DATA, say: Callable[[str], None
         _wait_for_services(platform, say)
         gateway.set_app(app)
         platform.seeded = demo.load()
+        absent = demo.missing()
+        if absent:  # the seed documents' examples would answer 404: refuse to serve
+            raise RuntimeError("The demo data lacks records the seed examples name: " + ", ".join(absent))
     except BaseException:
         platform.stop()
         raise
