@@ -19,7 +19,7 @@ from entities import store
 from entities.base import BUILTIN_FIELDS, EntityType, check_id
 from entities.query import FIELD_PATTERN, Logic, Node, matches, parse, parse_sort, sort_key
 from shared.auth import Caller
-from shared.errors import AppError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
+from shared.errors import AppError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
 from shared.http import load_json
 from shared.models import ID_PATTERN
 
@@ -204,7 +204,14 @@ def _new_record(etype: EntityType, caller: Caller, data: Any) -> dict[str, Any]:
 
 def create_record(name: str, caller: Caller, data: Any) -> dict[str, Any]:
     etype = _entity(name, caller)
-    created = store.insert(etype.name, _new_record(etype, caller, data))
+    record = _new_record(etype, caller, data)
+    try:
+        created = store.insert(etype.name, record)
+    except ConflictError:
+        if not etype.upsert:
+            raise
+        # The record of this natural key exists: creating it again updates it, checked as an update.
+        return update_record(name, caller, record["id"], data)
     etype.policy.after_write(created)
     return _shown(etype, caller, created)
 

@@ -88,6 +88,8 @@ class EntityType:
     protected_fields: frozenset[str] = frozenset()
     # Derives the id from the record's natural key, making creation exactly-once.
     natural_id: Callable[[dict[str, Any]], str] | None = None
+    # With a natural id: creating an existing record updates it (the seed's "update progress").
+    upsert: bool = False
     # Fields filtered together, then the sort field (or a tuple: the sort field and range
     # fields): each group is a composite index. entities.indexes adds every `*_id`/`*_email`
     # field with `created_date` and writes firestore.indexes.json.

@@ -1,7 +1,9 @@
 """Progress: a student's record of one lesson, or of one module's quiz, in one enrollment.
 
 One document per (enrollment, lesson) and per (enrollment, module quiz): its id is
-derived from that pair, so completing a lesson twice still counts once. Quiz results
+derived from that pair, so completing a lesson twice still counts once, and creating
+the record of a lesson already recorded updates it (the seed's "Update Progress" is a
+`Progress.create`), checked as an update. Quiz results
 (best score in percent, passed, attempts) are written by the server only
 (`submitQuiz` grades the answers); students write their lessons' completion and time.
 
@@ -282,4 +284,5 @@ ENTITY = EntityType(
         {"quiz_score", "quiz_last_score", "quiz_passed", "quiz_attempts", "student_email", "course_id"}
     ),
     natural_id=_natural_id,
+    upsert=True,
 )
