@@ -1,6 +1,6 @@
 """Demo data for local development: accounts, courses, an enrollment and an organization.
 
-The records the seed documents' examples name exist under those ids (`SEED_IDS`):
+The records the seed documents' examples name exist under those ids (`seed_ids()`):
 courses `crs_abc123` and `crs_def456`, both paid (the bundle checkout buys the two),
 `crs_def456`'s module `mod_abc123` holding lesson `les_abc123`; the demo student's
 completed enrollment `enr_abc123` in it; organization `org_abc123` (administered by
@@ -18,7 +18,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from entities import accounts, store
+from entities import accounts, app_tokens, store
 from shared.auth import Role
 from shared.errors import ConflictError
 
@@ -128,6 +128,14 @@ COURSES: tuple[dict[str, Any], ...] = (
 
 def demo_password() -> str:
     return os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+
+
+# The application token a front end of the demo sends (`VITE_BASE44_TOKEN`); it names the app only.
+DEFAULT_APP_TOKEN = "b44_app_sparkacademy_demo_frontend"
+
+
+def demo_app_token() -> str:
+    return os.environ.get("DEMO_APP_TOKEN") or DEFAULT_APP_TOKEN
 
 
 def _create_account(email: str, name: str, role: Role) -> dict[str, Any]:
@@ -251,13 +259,18 @@ def load() -> dict[str, Any]:
         }
         writes = [pool.submit(_create_missing, "Enrollment", ENROLLMENT_ID, enrollment, student["email"])]
         writes.append(pool.submit(_create_missing, "VideoSession", VIDEO_SESSION_ID, _video_session(instructor), None))
+        writes.append(pool.submit(app_tokens.ensure, demo_app_token(), "Demo front end", "make dev"))
         for write in writes:
             write.result()
         progress = [pool.submit(_create_missing, *record, student["email"]) for record in _completed_lessons(student)]
         for write in progress:
             write.result()
     recompute_enrollment(ENROLLMENT_ID)
-    return {"accounts": [email for email, _, _ in ACCOUNTS], "password": demo_password()}
+    return {
+        "accounts": [email for email, _, _ in ACCOUNTS],
+        "password": demo_password(),
+        "app_token": demo_app_token(),
+    }
 
 
 def seed_ids() -> list[tuple[str, str]]:
