@@ -115,6 +115,18 @@ def is_paid(course: dict[str, Any]) -> bool:
     return bool(course.get("price"))
 
 
+def duration_hours(course: dict[str, Any]) -> float:
+    """The course's stated hours, else its stated minutes, else the sum of its lessons' minutes.
+
+    One answer for every listing (7P course list, detail and marketplace)."""
+    if course.get("duration_hours") is not None:
+        return float(course["duration_hours"])
+    minutes = course.get("duration") or sum(
+        int(lesson.get("duration") or 0) for m in course.get("modules") or [] for lesson in m.get("lessons") or []
+    )
+    return round(float(minutes) / 60, 1)
+
+
 def lesson_ids(course: dict[str, Any]) -> list[str]:
     return [lesson["id"] for module in course.get("modules") or [] for lesson in module.get("lessons") or []]
 

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from entities import access, api, progress, store
 from entities.accounts import user_by_email
+from entities.course import duration_hours
 from entities.enrollment import enrollment_id
 from functions.learning.ratings import rate_course
 from functions.learning.records import record_lesson
@@ -70,16 +71,6 @@ def instructor_of(course: dict[str, Any], cache: dict[str, dict[str, Any] | None
 
 def total_lessons(course: dict[str, Any]) -> int:
     return sum(len(m.get("lessons") or []) for m in course.get("modules") or [])
-
-
-def duration_hours(course: dict[str, Any]) -> float:
-    """The course's stated hours, else its stated minutes, else the sum of its lessons' minutes."""
-    if course.get("duration_hours") is not None:
-        return float(course["duration_hours"])
-    minutes = course.get("duration") or sum(
-        int(lesson.get("duration") or 0) for m in course.get("modules") or [] for lesson in m.get("lessons") or []
-    )
-    return round(float(minutes) / 60, 1)
 
 
 def _card(course: dict[str, Any]) -> dict[str, Any]:
