@@ -117,7 +117,8 @@ def session_for(user: dict[str, Any]) -> dict[str, Any]:
         "access_token": token,
         "token_type": "Bearer",
         "expires_at": expires_at,
-        "user": user,
+        # The seed's user carries `created_at`; records name it `created_date` (with microseconds).
+        "user": {**user, "created_at": str(user.get("created_date") or "")[:19] + "Z"},
         "session": {"token": token, "expires_at": expires_at},
     }
 

@@ -192,13 +192,19 @@ class SessionToken(ResponseModel):
     expires_at: str = Field(description="UTC expiry, ISO 8601 (YYYY-MM-DDTHH:MM:SSZ)")
 
 
+class SessionUser(UserRecord):  # type: ignore[valid-type,misc]
+    """The signed-in user, with the seed's `created_at` (the account's creation, to the second)."""
+
+    created_at: str = Field(description="UTC, ISO 8601 (YYYY-MM-DDTHH:MM:SSZ): when the account was made")
+
+
 class Session(ResponseModel):
     """register and login: the SDK's `{access_token, user}` and the `{user, session}` shape at once."""
 
     access_token: str = Field(description="Bearer token for the Authorization header")
     token_type: Literal["Bearer"]
     expires_at: str = Field(description="UTC expiry, ISO 8601 (YYYY-MM-DDTHH:MM:SSZ)")
-    user: UserRecord  # type: ignore[valid-type]
+    user: SessionUser
     session: SessionToken
 
 
