@@ -138,6 +138,28 @@ def create_bundle_session(bundle_id: str, success_url: str, cancel_url: str, cal
     return {"sessionId": session.id, "url": session.url, "total_amount": amount, "currency": currency}
 
 
+# A payment of the custom flow that names no course: it is taken, and grants nothing.
+CUSTOM_PAYMENT_KIND = "custom_payment"
+
+
+def create_custom_payment_intent(
+    caller: Caller, amount: int, currency: str, client_metadata: dict[str, str]
+) -> dict[str, Any]:
+    """A PaymentIntent for the client's own amount, naming no course (the seed's `course_id` is optional).
+
+    Its metadata names the buyer under another kind than a course purchase, so the webhook
+    never fulfils it into an enrollment, whatever the client's metadata says.
+    """
+    customer = customer_id_for(caller)
+    extra = {f"client_{key}"[:40]: str(value)[:500] for key, value in client_metadata.items()}
+    metadata = {**extra, **buyer_metadata(caller, CUSTOM_PAYMENT_KIND)}
+    with stripe_call("creating the payment intent"):
+        intent = client().v1.payment_intents.create(
+            params={"amount": amount, "currency": currency.lower(), "customer": customer, "metadata": metadata}
+        )
+    return {"client_secret": intent.client_secret, "payment_intent_id": intent.id}
+
+
 def create_payment_intent(
     caller: Caller, course_id: str, amount: int, currency: str, client_metadata: dict[str, str]
 ) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from shared import config
 from shared.auth import Caller, Role
 from shared.errors import InvalidInputError
 from shared.router import Deploy, endpoint
-from shared.stripe_client import as_dict, client, stripe_call, to_major_units
+from shared.stripe_client import as_dict, client, stripe_call
 
 SYNC = "syncCoursePurchases"
 MAX_RANGE_DAYS = 366
@@ -101,7 +101,7 @@ def sync_course_purchases(body: SyncCoursePurchasesRequest, caller: Caller) -> d
         "success": True,
         "purchases_synced": synced,
         "new_purchases": new_purchases,
-        "total_revenue": to_major_units(revenue.get(currency, 0), currency),
+        "total_revenue": int(revenue.get(currency, 0)),  # cents, as every amount of money paid
         "currency": currency,
         "revenue_by_currency": revenue,
         "new_enrollments": new_enrollments,

@@ -48,7 +48,7 @@ def test_sync_course_purchases_records_range_once(stripe_server, make_user, make
         "success": True,
         "purchases_synced": 3,
         "new_purchases": 3,
-        "total_revenue": 100.0,
+        "total_revenue": 10000,
         "currency": "usd",
         "revenue_by_currency": {"usd": 10000},
         "new_enrollments": 4,
