@@ -180,14 +180,15 @@ def raw_endpoint(
     rate: Iterable[str] = (),
     settings: Iterable[str] = (),
     response: Any = None,
-    paths: Iterable[str] = (),
+    paths: Iterable[str | tuple[str, str]] = (),
     deploy: Deploy | None = None,
     tags: Iterable[str] = (),
     errors: Iterable[type[AppError]] = (InvalidInputError,),
 ) -> Callable[[Callable[..., Any]], Callable[[flask.Request], flask.Response]]:
     """A documented function that authenticates itself (webhooks): `handler(request)`.
 
-    `paths` are further paths it answers at in the `api` service (POST).
+    `paths` are further paths it answers at in the `api` service (POST); a `(path, surface)`
+    pair answers its errors in that surface's envelope.
     """
     spec = Spec(name=name, anonymous=True, rate=tuple(rate), body="raw", settings=tuple(settings))
     return _function_decorator(spec, response, deploy, tags, raw=True, paths=tuple(paths), errors=tuple(errors))
@@ -200,7 +201,7 @@ def _function_decorator(
     tags: Iterable[str],
     *,
     raw: bool,
-    paths: tuple[str, ...] = (),
+    paths: tuple[str | tuple[str, str], ...] = (),
     errors: tuple[type[AppError], ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[[flask.Request], flask.Response]]:
     def decorate(handler: Callable[..., Any]) -> Callable[[flask.Request], flask.Response]:
@@ -230,7 +231,8 @@ def _function_decorator(
         )
         _functions[spec.name] = route
         for path in paths:
-            _register(replace(route, path=path, function=False))
+            at, surface = path if isinstance(path, tuple) else (path, spec.surface)
+            _register(replace(route, path=at, function=False, spec=replace(spec, surface=surface)))
         target.spec = spec  # type: ignore[attr-defined]
         target.route = route  # type: ignore[attr-defined]
         return target

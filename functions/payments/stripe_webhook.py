@@ -15,7 +15,8 @@ payment_intent.payment_failed; and access that follows the money
 (`functions.payments.reversals`): charge.refunded, refund.created/updated,
 charge.refund.updated, charge.dispute.created/updated/closed, and every subscription
 change brings the user's subscription-sourced enrollments in line with their plan.
-Other types are recorded, logged and answered 200. Also served at `/api/webhooks/stripe`.
+Other types are recorded, logged and answered 200. Also served at `/api/webhooks/stripe`,
+whose errors answer the 7P envelope `{success: false, error, code, details}`.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from functions.payments.reversals import (
     from_dispute,
     from_refund,
 )
+from rest.surface import SURFACE as REST_SURFACE
 from shared import config, logging
 from shared.errors import InvalidInputError
 from shared.http import Reply
@@ -206,7 +208,8 @@ HANDLERS: dict[str, Callable[[EventRef, dict[str, Any]], str]] = {
     "stripeWebhook",
     response=StripeWebhookResponse,
     settings=(config.STRIPE_WEBHOOK_SECRET,),
-    paths=("/api/stripe-webhook", "/api/webhooks/stripe"),
+    # The 7P address answers its errors in the 7P envelope, as every 7P route does.
+    paths=("/api/stripe-webhook", ("/api/webhooks/stripe", REST_SURFACE)),
 )
 def stripe_webhook(request: flask.Request) -> Reply:
     payload = request.get_data(cache=True)

@@ -106,6 +106,22 @@ def test_bad_signatures_are_refused_and_nothing_is_written(stripe_server, make_u
     assert docs("Enrollment") == [] and docs("Purchase") == [] and docs("StripeEvent") == []
 
 
+def test_the_7p_address_answers_errors_in_the_7p_envelope(stripe_server, gateway, make_user, make_course):
+    course = make_course()
+    user, _ = make_user("student")
+    payload = make_event("checkout.session.completed", session_object([course["id"]], user))
+    headers = {"Stripe-Signature": sign(payload, secret="whsec_someone_else"), "Content-Type": "application/json"}
+    refused = gateway.post("/api/webhooks/stripe", data=payload, headers=headers)
+    assert refused.status_code == 400
+    assert refused.json["success"] is False and refused.json["code"] == "VALIDATION_ERROR", refused.json
+    assert "timestamp" not in refused.json and refused.json["error"]
+    base44 = gateway.post("/api/stripe-webhook", data=payload, headers=headers)
+    assert base44.json["code"] == "INVALID_PARAMETERS" and "success" not in base44.json
+    signed = {"Stripe-Signature": sign(payload), "Content-Type": "application/json"}
+    assert gateway.post("/api/webhooks/stripe", data=payload, headers=signed).json["received"] is True
+    assert docs("Enrollment") and docs("StripeEvent")
+
+
 def test_signed_body_that_is_not_an_event_is_400(stripe_server, deliver):
     for body in (b"not json", b"[1,2]", json.dumps({"id": "evt_1", "type": "x"}).encode()):
         resp = deliver(body)
