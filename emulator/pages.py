@@ -457,6 +457,55 @@ def reset_password(req: Any, _caller: Caller) -> Reply:
     return _see_other("/reset-password?done=true")
 
 
+# --- email verification ---------------------------------------------------------------
+
+
+class VerifyEmailQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(default="", max_length=200)
+    done: bool = False
+    error: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$")
+
+
+@route("GET", "/verify-email", name="dev.verifyEmail", query=VerifyEmailQuery, errors=(NotFoundError,), **_PAGE)
+def verify_email_page(_body: Any, _caller: Caller, query: VerifyEmailQuery) -> Reply:
+    """Where the sign-up mail's link leads under `make dev`: one button that verifies the address.
+
+    Opening the link changes nothing (mail scanners open links too); the button posts the token.
+    """
+    _development_only()
+    if query.done:
+        return _html("Email verified", '<h1 id="result">Email verified</h1><p>Your address is confirmed.</p>')
+    if query.error:
+        message = "This link is invalid or has expired: sign up again or ask for a new one."
+        return _html("Email not verified", f'<h1>Email not verified</h1><p class="error" role="alert">{message}</p>')
+    body = (
+        "<h1>Verify your email address</h1>"
+        '<form class="card" method="post" action="/verify-email">'
+        f'<input type="hidden" name="token" value="{_e(query.token)}">'
+        '<button type="submit" id="verify">Verify my address</button></form>'
+    )
+    return _html("Verify email", body)
+
+
+@route("POST", "/verify-email", name="dev.verifyEmailSave", **{**_FORM, "rate": ("auth",)})
+def verify_email(req: Any, _caller: Caller) -> Reply:
+    """Verify with the mailed token (the same code as `POST /api/auth/verify-email`)."""
+    from rest import accounts as rest_accounts
+    from shared.errors import InvalidInputError
+
+    _development_only()
+    token = str(_form(req).get("token", ""))[:200]
+    try:
+        if not token:
+            raise InvalidInputError("No token")
+        rest_accounts.verify_email(token)
+    except InvalidInputError:
+        return _see_other(f"/verify-email?{urlencode({'error': 'invalid_token'})}")
+    return _see_other("/verify-email?done=true")
+
+
 # --- helpers --------------------------------------------------------------------------
 
 

@@ -81,9 +81,7 @@ def test_entity_progress_twice_counts_once_and_updates_enrollment(gateway: Any, 
     assert enrollment["completed_at"] is None and enrollment["last_accessed"]
 
 
-def test_creating_a_recorded_lesson_again_is_checked_as_an_update(
-    gateway: Any, world: dict[str, Any], db: Any
-) -> None:
+def test_creating_a_recorded_lesson_again_is_checked_as_an_update(gateway: Any, world: dict[str, Any], db: Any) -> None:
     complete_lessons(gateway, world["enrollment"], world["tokens"]["student"], ["les_what"])
     [before] = progress_docs(db)
     for body, status in (
