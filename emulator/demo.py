@@ -172,7 +172,11 @@ def _organization_records() -> list[tuple[str, str, dict[str, Any]]]:
             {"organization_id": org, "name": "Web development", "course_ids": ["crs_abc123", "crs_def456"]},
         ),
         ("Integration", "int_bamboo123", {"organization_id": org, "provider": "bamboohr", "name": "BambooHR"}),
-        ("Integration", "int_workday123", {"organization_id": org, "provider": "workday", "name": "Workday"}),
+        (
+            "Integration",
+            "int_workday123",
+            {"organization_id": org, "provider": "workday", "name": "Workday", "settings": {"source": "workers"}},
+        ),
     ]
 
 
