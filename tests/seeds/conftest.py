@@ -29,9 +29,27 @@ EXAMPLES = Path(__file__).with_name("sdk_examples.mjs")
 PROJECT = {
     "title": "Build a Todo App with React Hooks",
     "description": "Create a fully functional todo app.",
-    "requirements": ["Use useState for state management", "Implement useEffect for side effects"],
+    "requirements": [
+        "Use useState for state management",
+        "Implement useEffect for side effects",
+        "Add custom hooks for reusability",
+    ],
     "rubric": [{"criterion": "functionality", "weight": 60}, {"criterion": "code quality", "weight": 40}],
     "estimated_hours": 8,
+}
+# The model's draft of the seed's "Introduction to React Hooks" (120 minutes in all).
+HOOKS_COURSE = {
+    **GOOD_COURSE,
+    "title": "Introduction to React Hooks",
+    "modules": [
+        {**module, "lessons": [{**lesson, "duration": 40} for lesson in module["lessons"]]}
+        for module in GOOD_COURSE["modules"]
+    ],
+}
+FEEDBACK = {
+    "strengths": ["Consistent progress"],
+    "areas_for_improvement": ["Practice more advanced patterns"],
+    "recommended_next_steps": ["Take Advanced React course"],
 }
 ADMIN, INSTRUCTOR, STUDENT, ORG_ADMIN = (email for email, _, _ in demo.ACCOUNTS)
 
@@ -103,7 +121,6 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeedPlatform]:
     """`make dev` with its demo data and the fakes, for one module's examples."""
     data = tmp_path_factory.mktemp("seed-platform")
     model, bamboo, workday, settings = _fakes(data)
-    model.reply({"content": GOOD_COURSE})
     bamboo.add_many(
         {
             "id": str(n),
