@@ -19,7 +19,14 @@ from entities import store
 from entities.base import BUILTIN_FIELDS, EntityType, check_id
 from entities.query import FIELD_PATTERN, Logic, Node, matches, parse, parse_sort, sort_key
 from shared.auth import Caller
-from shared.errors import AppError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
+from shared.errors import (
+    AppError,
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    UnauthenticatedError,
+)
 from shared.http import load_json
 from shared.models import ID_PATTERN
 

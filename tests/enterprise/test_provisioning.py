@@ -238,9 +238,12 @@ def test_enterprise_rows_are_refused_one_by_one(gateway: Any, acme: Any) -> None
     assert reasons["c@acme.test"] == "employee_id is the same as row 1"
     assert reasons["self@acme.test"] == "a person cannot be their own manager"
     assert reasons["x@acme.test"] == reasons["y@acme.test"] == "managers form a loop"
-    assert store.get("User", next(r["id"] for r in answer.get_json()["users"] if r["email"] == "z@acme.test"))[
-        "manager_email"
-    ] == "nobody@acme.test"
+    assert (
+        store.get("User", next(r["id"] for r in answer.get_json()["users"] if r["email"] == "z@acme.test"))[
+            "manager_email"
+        ]
+        == "nobody@acme.test"
+    )
     assert {r["status"] for r in answer.get_json()["users"] if r["outcome"] == "invalid"} == {"failed"}
     assert "custom field" in reasons["k@acme.test"] and "at most 50" in reasons["l@acme.test"]
     assert accounts.user_by_email("x@acme.test") is None
