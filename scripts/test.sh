@@ -13,4 +13,6 @@ export LOCALSTRIPE_BIN="$PWD/.venv-localstripe/bin/localstripe"
 .venv/bin/ruff format --check --quiet .
 .venv/bin/mypy --no-error-summary
 
-exec .venv/bin/python -m pytest "$@"
+# Parallel workers (pytest-xdist), one Firestore project each on the one shared emulator.
+# TEST_WORKERS=0 runs serially; arguments given after it (`-n 2`, `-x`) pass through to pytest.
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-3}" --dist loadgroup "$@"

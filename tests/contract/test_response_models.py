@@ -28,7 +28,7 @@ from entities.responses import (
     UserRecord,
 )
 from tests.certificates.conftest import course_doc
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 APP = "/api/apps/sparkacademy"
 RESPONSE_MODULES = (

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from entities import accounts, store
-from tests.conftest import bearer
 from tests.enterprise.conftest import ENTITIES, invoke
+from tests.helpers import bearer
 
 LESSON = {"id": "les_1", "title": "One", "content": "The secret sauce"}
 

@@ -14,7 +14,7 @@ import requests
 import yaml
 
 from shared import router
-from tests.conftest import bearer, functions_framework
+from tests.helpers import bearer, functions_framework
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("stripe", "openai", "reportlab", "qrcode", "google.cloud.storage")

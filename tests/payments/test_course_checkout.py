@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.payments.conftest import docs
+from tests.helpers import docs
 
 OK_URLS = {
     "successUrl": "https://sparkacademy.test/success?session_id={CHECKOUT_SESSION_ID}",
