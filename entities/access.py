@@ -25,7 +25,7 @@ opens its course only while the caller's tier still includes it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
@@ -54,6 +54,7 @@ FREE, PREMIUM, ENTERPRISE = "free", "premium", "enterprise"
 TIER_OF_PLAN = {"monthly": PREMIUM, "annual": PREMIUM, "enterprise": ENTERPRISE}
 # Subscription states that still give the plan's tier; past_due keeps it while Stripe retries.
 TIER_STATUSES = ("active", "trialing", "past_due")
+# Sources whose access ends with the plan, not a date: the tier is what counts while it lasts.
 SUBSCRIBED_SOURCES = frozenset({"subscription"})
 
 
@@ -88,18 +89,6 @@ def enrollment_source(caller: Caller, course: dict[str, Any]) -> str:
                 details={"course_id": course.get("id"), "reason": "free_tier_limit", "limit": limit},
             )
     return "free"
-
-
-def access_until(caller: Caller, course: dict[str, Any], source: str) -> str | None:
-    """When an enrollment made now stops opening the course: the course's `access_days` after
-    today, or for a subscription the end of its paid period (renewals carry it on: the tier is
-    what counts while it lasts); None when neither sets an end."""
-    if source in SUBSCRIBED_SOURCES:
-        return None
-    days = course.get("access_days")
-    if not days:
-        return None
-    return (datetime.now(UTC) + timedelta(days=int(days))).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # A grant takes the caller and the courses not yet fully open to them, and answers the

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any, TypeVar
 
-from entities import store
+from entities import enrolling, store
 from entities.base import BUILTIN_FIELDS, EntityType, check_id
 from entities.query import FIELD_PATTERN, Logic, Node, matches, parse, parse_sort, sort_key
 from shared.auth import Caller
@@ -24,6 +24,8 @@ from shared.http import load_json
 from shared.models import ID_PATTERN
 
 T = TypeVar("T")
+# Entities whose new records set off further writes, made in the same transaction as the records.
+INSERTERS: dict[str, Callable[..., list[dict[str, Any]]]] = {"Enrollment": enrolling.insert}
 
 
 def _entity(name: str, caller: Caller) -> EntityType:
@@ -202,9 +204,19 @@ def _new_record(etype: EntityType, caller: Caller, data: Any) -> dict[str, Any]:
     return store.record(etype.name, clean, created_by=created_by, id=new_id)
 
 
+def _insert(etype: EntityType, records: list[dict[str, Any]], *, bulk: bool) -> list[dict[str, Any]]:
+    """Write new records, with what they set off in the same transaction; a record already there is a 409
+    (named by index in a bulk request)."""
+    if etype.name in INSERTERS:
+        return INSERTERS[etype.name](records, bulk=bulk)
+    if not bulk:
+        return [store.insert(etype.name, record) for record in records]
+    return store.create_all(etype.name, records)
+
+
 def create_record(name: str, caller: Caller, data: Any) -> dict[str, Any]:
     etype = _entity(name, caller)
-    created = store.insert(etype.name, _new_record(etype, caller, data))
+    [created] = _insert(etype, [_new_record(etype, caller, data)], bulk=False)
     etype.policy.after_write(created)
     return _shown(etype, caller, created)
 
@@ -248,7 +260,7 @@ def bulk_create(name: str, caller: Caller, items: Any) -> list[dict[str, Any]]:
         unique(index, doc["id"])  # natural ids: the same enrollment twice
         return doc
 
-    created = store.create_all(etype.name, _checked_items(items, creatable))
+    created = _insert(etype, _checked_items(items, creatable), bulk=True)
     for record in created:
         etype.policy.after_write(record)
     return etype.policy.visible(caller, created)

@@ -31,7 +31,7 @@ class Enrollment(EntityModel):
     organization_id: str | None = None
     time_spent_seconds: int = Field(default=0, ge=0)  # the lessons' time, kept by the server
     quiz_score_average: float | None = Field(default=None, ge=0, le=100)  # of the best scores, kept by the server
-    access_until: str | None = None  # UTC ISO 8601; None: no end (see `entities.access.access_until`)
+    access_until: str | None = None  # UTC ISO 8601; None: no end (see `entities.enrolling.access_until`)
     rating: int | None = Field(default=None, ge=1, le=5)  # the learner's one rating of the course
     rated_at: str | None = None
 
@@ -50,15 +50,17 @@ class EnrollmentPolicy(Policy):
 
     def check_create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
         require_signed_in(caller)
-        if caller.is_admin:
-            return {"source": "admin", **data}
-        if caller.role == Role.ORG_ADMIN and data.get("student_email") not in (None, caller.email):
-            from entities.licences import enterprise_enrollment
+        from entities import enrolling
+        from entities.access import enrollment_source
+        from entities.licences import enterprise_enrollment
 
+        course_id = data.get("course_id")
+        if caller.is_admin:
+            return self._by_admin(data)
+        if caller.role == Role.ORG_ADMIN and data.get("student_email") not in (None, caller.email):
             return enterprise_enrollment(caller, data)
         if data.get("student_email") not in (None, caller.email):
             raise ForbiddenError("Students enroll only themselves")
-        course_id = data.get("course_id")
         if not isinstance(course_id, str):
             raise InvalidInputError(
                 "course_id is required",
@@ -67,25 +69,27 @@ class EnrollmentPolicy(Policy):
         course = store.find("Course", course_id)
         if course is None or not course.get("is_published"):
             raise InvalidInputError("Course is not open for enrollment", details={"course_id": course_id})
-        from entities.access import access_until, enrollment_source
+        granted = enrolling.granted(
+            course,
+            student_email=str(caller.email),
+            student_id=caller.user_id,
+            source=enrollment_source(caller, course),
+            last_accessed=data.get("last_accessed"),
+        )
+        return {**data, **granted}  # the server's fields, never the client's
 
-        source = enrollment_source(caller, course)
-        return {
-            **data,
-            "access_until": access_until(caller, course, source),  # the course's policy, never the client's
-            "student_email": caller.email,
-            "student_id": caller.user_id,
-            "status": "active",
-            "source": source,
-            "progress_percent": 0,
-            "completed_at": None,
-        }
+    @staticmethod
+    def _by_admin(data: dict[str, Any]) -> dict[str, Any]:
+        """An admin sets what they give; what they leave out is granted as for anyone (access by the course)."""
+        from entities import enrolling
 
-    def after_write(self, record: dict[str, Any]) -> None:
-        if record.get("created_date") == record.get("updated_date"):  # just created, not updated
-            from functions.learning.ratings import count_students
-
-            count_students([record["course_id"]])
+        course_id, email = data.get("course_id"), data.get("student_email")
+        source = data.get("source") or "admin"
+        course = store.find("Course", course_id) if isinstance(course_id, str) and course_id else None
+        if course is None or not isinstance(email, str):
+            return {"source": source, **data}
+        defaults = enrolling.granted(course, student_email=email, student_id=None, source=str(source))
+        return {**defaults, **data}
 
     def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         require_signed_in(caller)

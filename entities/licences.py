@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from entities import store, tenancy
+from entities import enrolling, store, tenancy
 from entities.course import is_paid
 from entities.enrollment import enrollment_id
 from entities.organization import POOL, member
@@ -102,18 +102,16 @@ def enterprise_enrollment(caller: Caller, data: dict[str, Any]) -> dict[str, Any
     course = store.find("Course", course_id) if isinstance(course_id, str) and course_id else None
     if course is None or not course.get("is_published"):
         raise InvalidInputError("Course is not open for enrollment", details={"course_id": course_id})
-    enrollment = {
-        **data,
-        "student_email": email,
-        "student_id": membership["user_id"],
-        "organization_id": org["id"],
-        "source": "enterprise",
-        "status": "active",
-        "enrolled_at": data.get("enrolled_at") or now_iso(),
-        "progress_percent": 0,
-        "completed_at": None,
-        "purchase_id": None,
-    }
+    granted = enrolling.granted(
+        course,
+        student_email=email,
+        student_id=membership["user_id"],
+        source="enterprise",
+        organization_id=org["id"],
+        last_accessed=data.get("last_accessed"),
+    )
+    # An import from an HR system may keep when the person was enrolled there.
+    enrollment = {**data, **granted, "enrolled_at": data.get("enrolled_at") or granted["enrolled_at"]}
     store.validated("Enrollment", enrollment)  # a refused record takes no seat
     if is_paid(course):
         take_seat(org["id"], course["id"], email)

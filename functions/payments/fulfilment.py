@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from entities import store
+from entities import enrolling, store
 from entities.enrollment import enrollment_id
 from entities.purchase import purchase_id
 from shared import idempotency
@@ -174,11 +174,12 @@ def fulfil_payment(payment: Payment, event: EventRef | None = None) -> Fulfilmen
     enrollments = store.collection("Enrollment")
     purchase_ref = purchases.document(payment.purchase_id)
     enrollment_refs = [enrollments.document(enrollment_id(cid, payment.user_email)) for cid in payment.course_ids]
+    course_refs = enrolling.course_refs(payment.course_ids)
 
     def run(tx: Any) -> Fulfilment:
         if _event_seen(tx, event):
             return Fulfilment(duplicate_event=True)
-        snaps = _snapshots(tx, [purchase_ref, *enrollment_refs])
+        snaps = _snapshots(tx, [purchase_ref, *enrollment_refs, *course_refs])
         from functions.payments.reversals import granted_standing
 
         # Refunded or disputed before it was recorded: grant only what the payment still stands for.
@@ -212,37 +213,36 @@ def fulfil_payment(payment: Payment, event: EventRef | None = None) -> Fulfilmen
                 doc = store.merged("Purchase", current, {**data, "failure_message": None})
                 tx.set(purchase_ref, doc)
             result.purchase, result.purchase_created = doc, True
+            courses = {ref.id: snaps[ref.path].to_dict() for ref in course_refs if snaps[ref.path].exists}
+            created: list[dict[str, Any]] = []
             for course_id, ref in zip(payment.course_ids, enrollment_refs, strict=True):
                 snap = snaps[ref.path]
                 enrollment = snap.to_dict() if snap.exists else None
                 if (enrollment is not None and enrollment.get("status") in OWNED_STATUSES) or standing == "ended":
                     result.enrollments.extend([enrollment] if enrollment else [])
                     continue
-                granted = {
-                    "course_id": course_id,
-                    "student_email": payment.user_email,
-                    "student_id": payment.user_id,
-                    "status": "suspended" if standing == "suspended" else "active",
-                    "enrolled_at": now,
-                    "source": "purchase",
-                    "purchase_id": payment.purchase_id,
-                }
+                granted = enrolling.granted(
+                    courses.get(course_id) or {"id": course_id},  # a course deleted since: no end of access known
+                    student_email=payment.user_email,
+                    student_id=payment.user_id,
+                    source="purchase",
+                    status="suspended" if standing == "suspended" else "active",
+                    purchase_id=payment.purchase_id,
+                )
+                new = enrollment is None
                 if enrollment is None:
                     enrollment = store.record("Enrollment", granted, created_by=payment.user_email, id=ref.id)
-                    tx.create(ref, enrollment)
+                    created.append(enrollment)
                 else:  # cancelled, refunded or expired before: this payment restores it
-                    enrollment = store.merged("Enrollment", enrollment, {**granted, "completed_at": None})
-                    tx.set(ref, enrollment)
+                    enrollment = enrolling.restored(enrollment, granted)
+                enrolling.write(tx, enrollment, new=new)
                 result.enrollments.append(enrollment)
                 result.new_enrollments += 1
+            enrolling.count_students(tx, created, set(courses))
         _event_done(tx, event, "processed" if result.purchase_created else "already_fulfilled", payment.stripe_id)
         return result
 
     outcome: Fulfilment = run_transaction(run, settled=_duplicate_check(event, Fulfilment))
-    if outcome.new_enrollments:
-        from functions.learning.ratings import count_students
-
-        count_students([e["course_id"] for e in outcome.enrollments if e.get("purchase_id") == payment.purchase_id])
     return outcome
 
 
