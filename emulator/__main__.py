@@ -63,7 +63,7 @@ def _announce(running: Platform) -> None:
         + f"Kept data: {running.data}  (make dev-reset starts afresh)\n"
         f"Demo accounts (password {seeded['password']}):\n"
         + "".join(f"  {email}\n" for email in seeded["accounts"])
-        + f"\ncreateClient({{ serverUrl: '{url}', appId: '{config.app_id()}' }})\n",
+        + f"\ncreateClient({{ serverUrl: '{url}', appId: '{config.app_id()}', token: '{seeded['app_token']}' }})\n",
         flush=True,
     )
     print(f"Serving {time.monotonic() - STARTED:.1f}s after start. Ctrl-C to stop.", flush=True)

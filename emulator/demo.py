@@ -14,7 +14,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from entities import accounts, store
+from entities import accounts, app_tokens, store
 from shared.auth import Role
 from shared.errors import ConflictError
 
@@ -111,6 +111,14 @@ def demo_password() -> str:
     return os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
 
 
+# The application token a front end of the demo sends (`VITE_BASE44_TOKEN`); it names the app only.
+DEFAULT_APP_TOKEN = "b44_app_sparkacademy_demo_frontend"
+
+
+def demo_app_token() -> str:
+    return os.environ.get("DEMO_APP_TOKEN") or DEFAULT_APP_TOKEN
+
+
 def _create_account(email: str, name: str, role: Role) -> dict[str, Any]:
     organization = ORGANIZATION_ID if role == Role.ORG_ADMIN else None
     try:
@@ -159,6 +167,11 @@ def load() -> dict[str, Any]:
             "enrolled_at": "2026-01-17T10:00:00Z",
         }
         writes.append(pool.submit(_create_missing, "Enrollment", ENROLLMENT_ID, enrollment, student["email"]))
+        writes.append(pool.submit(app_tokens.ensure, demo_app_token(), "Demo front end", "make dev"))
         for write in writes:
             write.result()
-    return {"accounts": [email for email, _, _ in ACCOUNTS], "password": demo_password()}
+    return {
+        "accounts": [email for email, _, _ in ACCOUNTS],
+        "password": demo_password(),
+        "app_token": demo_app_token(),
+    }

@@ -157,6 +157,26 @@ class Success(ResponseModel):
     success: Literal[True]
 
 
+class AppToken(ResponseModel):
+    """An application token as admins see it: never the token itself."""
+
+    id: str
+    name: str
+    prefix: str = Field(description="The token's first characters, to tell tokens apart")
+    created_at: str
+    created_by: str | None
+    revoked_at: str | None
+
+
+class AppTokenIssued(ResponseModel):
+    token: str = Field(description="The application token (`VITE_BASE44_TOKEN`), shown this once")
+    app_token: AppToken
+
+
+class AppTokenList(RootModel[list[AppToken]]):
+    pass
+
+
 class Deleted(ResponseModel):
     """`deleteMany`: how many records the query removed."""
 
