@@ -13,11 +13,11 @@ from typing import Any
 
 from pydantic import Field
 
+from domain.learning.ratings import rate_course
+from domain.learning.records import record_lesson
 from entities import access, api, progress, store
 from entities.accounts import user_by_email
 from entities.enrollment import enrollment_id
-from functions.learning.ratings import rate_course
-from functions.learning.records import record_lesson
 from rest import commerce_responses as responses
 from rest.surface import rest_route
 from shared.auth import Caller

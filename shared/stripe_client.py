@@ -12,8 +12,10 @@ import contextlib
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, StringConstraints
 
 from shared import config, logging
 from shared.errors import (
@@ -173,6 +175,12 @@ def check_redirect_url(value: str, field: str) -> str:
     ):
         raise ValueError(f"{field} must be an absolute http or https URL")
     return value
+
+
+# A URL Stripe sends a browser back to (checkout, portal), as request models accept it.
+RedirectUrl = Annotated[
+    str, StringConstraints(min_length=1, max_length=2048), AfterValidator(lambda v: check_redirect_url(v, "url"))
+]
 
 
 def as_dict(obj: Any) -> dict[str, Any]:

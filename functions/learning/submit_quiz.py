@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.learning.records import enrollment_summary, upsert
 from entities import progress, store
 from functions.learning.models import SubmitQuizRequest
-from functions.learning.records import enrollment_summary, upsert
 from functions.learning.responses import SubmitQuizResponse
 from shared.auth import Caller
 from shared.errors import InvalidInputError

@@ -22,11 +22,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from domain.payments.fulfilment import Payment, fulfil_payment
+from domain.payments.reversals import Cause, MoneyEvent, _write_change, apply, follow_subscriptions, standing
 from entities import access, store
 from entities.enrollment import enrollment_id
 from entities.purchase import purchase_id
-from functions.payments.fulfilment import Payment, fulfil_payment
-from functions.payments.reversals import Cause, MoneyEvent, _write_change, apply, follow_subscriptions, standing
 from shared.firestore import LOCK_WAIT_SECONDS, run_transaction
 from shared.stripe_client import as_dict, client, stripe_call
 
@@ -177,7 +177,7 @@ def admin_cause(caller: Any) -> Cause:
 
 def before_course_sync(start: int, end: int, caller: Any, *, fix: bool) -> list[dict[str, Any]]:
     """The course payments' drift over a range (unix seconds, end excluded)."""
-    from functions.payments.fulfilment import iso_from_unix, payment_from_session
+    from domain.payments.fulfilment import iso_from_unix, payment_from_session
 
     cause = admin_cause(caller)
     with stripe_call("reconciling payments"):

@@ -20,9 +20,9 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
+from domain.payments.fulfilment import Payment, fulfil_payment, payment_from_session
 from entities import store
 from functions.payments import checkpoint, reconcile
-from functions.payments.fulfilment import Payment, fulfil_payment, payment_from_session
 from functions.payments.models import SyncCoursePurchasesRequest
 from functions.payments.responses import SyncCoursePurchasesResponse
 from shared import config

@@ -20,9 +20,9 @@ from dataclasses import replace
 from itertools import islice
 from typing import Any
 
+from domain.payments.fulfilment import SubscriptionState, apply_subscriptions, subscription_state
 from entities import store
 from functions.payments import checkpoint, reconcile
-from functions.payments.fulfilment import SubscriptionState, apply_subscriptions, subscription_state
 from functions.payments.models import SyncStripeSubscriptionsRequest
 from functions.payments.responses import SyncStripeSubscriptionsResponse
 from shared import config

@@ -17,7 +17,6 @@ from entities.responses import (
     CourseRecord,
     Deleted,
     ErrorEnvelope,
-    Health,
     Page,
     PageResponse,
     PasswordChanged,
@@ -27,6 +26,7 @@ from entities.responses import (
     Success,
     UserRecord,
 )
+from shared.api_routes import Health
 from tests.certificates.conftest import course_doc
 from tests.helpers import bearer
 

@@ -95,7 +95,7 @@ class StripeControl:
 @pytest.fixture
 def stripe_server(localstripe: str, db: Any, monkeypatch: pytest.MonkeyPatch) -> StripeControl:
     """Stripe settings pointing at a wiped localstripe, and fresh SDK and price caches."""
-    from functions.payments.catalog import clear_price_cache
+    from domain.payments.catalog import clear_price_cache
     from shared.stripe_client import reset_client
 
     monkeypatch.setenv("STRIPE_SECRET_KEY", SECRET_KEY)

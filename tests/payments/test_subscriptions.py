@@ -16,7 +16,7 @@ URLS = {"successUrl": "https://sparkacademy.test/welcome", "cancelUrl": "https:/
     ("plan", "amount", "interval"), [("plan_monthly", "2900", "month"), ("plan_annual", "29000", "year")]
 )
 def test_subscription_checkout_uses_plan_price_created_once(stripe_server, make_user, invoke, plan, amount, interval):
-    from functions.payments.catalog import clear_price_cache
+    from domain.payments.catalog import clear_price_cache
 
     _, a = make_user("student")
     _, b = make_user("student")

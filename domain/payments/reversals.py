@@ -26,11 +26,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.payments import events
+from domain.payments.events import EventRef
 from entities import access, store
 from entities.access_change import access_change_id
 from entities.enrollment import enrollment_id
 from entities.payment_state import payment_state_id
-from functions.payments.fulfilment import EventRef, _duplicate_check, _event_done, _event_seen
 from shared.firestore import LOCK_WAIT_SECONDS, run_transaction
 
 _REFUND_RANK = {"pending": 0, "requires_action": 0, "succeeded": 1, "failed": 2, "canceled": 2}
@@ -174,7 +175,7 @@ def apply(event: MoneyEvent, cause: Cause) -> ReversalResult:
     )
 
     def run(tx: Any) -> ReversalResult:
-        if _event_seen(tx, cause.event):
+        if events.seen(tx, cause.event):
             return ReversalResult(duplicate_event=True)
         refs = [state_ref, *([purchase_ref] if purchase_ref else []), *enrollment_refs]
         snaps = {s.reference.path: s for s in tx.get_all(refs, timeout=LOCK_WAIT_SECONDS)}
@@ -215,10 +216,10 @@ def apply(event: MoneyEvent, cause: Cause) -> ReversalResult:
                 )
                 if change:
                     result.changes.append(change)
-        _event_done(tx, cause.event, "processed", event.payment_intent_id)
+        events.done(tx, cause.event, "processed", event.payment_intent_id)
         return result
 
-    outcome: ReversalResult = run_transaction(run, settled=_duplicate_check(cause.event, ReversalResult))
+    outcome: ReversalResult = run_transaction(run, settled=events.duplicate_check(cause.event, ReversalResult))
     return outcome
 
 
