@@ -23,6 +23,13 @@ if TYPE_CHECKING:
 STARTED = time.monotonic()
 
 
+def _assemble() -> None:
+    """The `api` service, imported while the emulators boot: importing every route takes a while too."""
+    from app import api as service
+
+    service.install()
+
+
 def main() -> int:
     from emulator import dev_platform
 
@@ -37,7 +44,9 @@ def main() -> int:
     signal.signal(signal.SIGTERM, shutdown)
     running = None
     try:
-        running = dev_platform.start(port=args.port, data=args.data, say=lambda text: print(text, flush=True))
+        running = dev_platform.start(
+            _assemble, port=args.port, data=args.data, say=lambda text: print(text, flush=True)
+        )
         _announce(running)
         # Naming what is not configured imports every function: done while already serving.
         threading.Thread(target=_print_missing_settings, daemon=True).start()

@@ -88,8 +88,12 @@ def _kept_key(path: Path, make: Callable[[], str]) -> str:
     return key
 
 
-def start(port: int = 8080, data: Path = DEFAULT_DATA, say: Callable[[str], None] = print) -> Platform:
-    """Start every service, load the demo data and listen on 127.0.0.1:`port` (0: any free port)."""
+def start(
+    assemble: Callable[[], None], port: int = 8080, data: Path = DEFAULT_DATA, say: Callable[[str], None] = print
+) -> Platform:
+    """Start every service, load the demo data and listen on 127.0.0.1:`port` (0: any free port).
+
+    `assemble` mounts the `api` service's routes (the composition point's), while the emulators boot."""
     from emulator.server import make
 
     data.mkdir(parents=True, exist_ok=True)
@@ -110,6 +114,7 @@ def start(port: int = 8080, data: Path = DEFAULT_DATA, say: Callable[[str], None
         from emulator import demo
         from emulator.gateway import create_app
 
+        assemble()
         app = create_app()
         _wait_for_services(platform, say)
         gateway.set_app(app)

@@ -42,7 +42,7 @@ from shared.errors import (
     UnsupportedMediaTypeError,
     UpstreamError,
 )
-from shared.http import Surface, register_surface
+from shared.http import Surface
 
 SURFACE = "7p"
 BASE = "/api"
@@ -168,9 +168,8 @@ def error_schema(codes: list[str]) -> dict[str, Any]:
     }
 
 
-register_surface(
-    Surface(SURFACE, envelope=envelope, caller_limits=quota_limits, code=error_code, error_schema=error_schema)
-)
+# The contract this surface answers in; the composition point (`app.api`) registers it.
+CONTRACT = Surface(SURFACE, envelope=envelope, caller_limits=quota_limits, code=error_code, error_schema=error_schema)
 
 
 def rest_route(

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from app import api
 from tests.helpers import functions_framework, wipe_project
 
 # This process's Firestore project: one per xdist worker (PYTEST_XDIST_WORKER), so workers never share data.
@@ -64,6 +65,7 @@ def environment() -> Iterator[None]:
             "PASSWORD_HASH_MEMORY_KIB": "64",
         }
     )
+    api.install()  # the `api` service as main.py and make dev assemble it
     yield
 
 
