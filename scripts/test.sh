@@ -13,7 +13,7 @@ export LOCALSTRIPE_BIN="$PWD/.venv-localstripe/bin/localstripe"
 .venv/bin/ruff format --check --quiet .
 .venv/bin/mypy --no-error-summary
 # The layers and no import circles (import-linter's contracts in pyproject.toml).
-PYTHONPATH=. .venv/bin/lint-imports --quiet
+PYTHONPATH=. .venv/bin/lint-imports --no-logo
 
 # Parallel workers (pytest-xdist), one Firestore project each on the one shared emulator.
 # TEST_WORKERS=0 runs serially; arguments given after it (`-n 2`, `-x`) pass through to pytest.
