@@ -31,6 +31,8 @@ from typing import Any
 
 from entities import store
 from entities.course import is_paid, teaches
+from entities.enrollment import SUBSCRIBED_SOURCES
+from entities.licences import lapsed
 from entities.query import FIRESTORE_IN_LIMIT
 from shared import config
 from shared.auth import Caller
@@ -54,8 +56,6 @@ FREE, PREMIUM, ENTERPRISE = "free", "premium", "enterprise"
 TIER_OF_PLAN = {"monthly": PREMIUM, "annual": PREMIUM, "enterprise": ENTERPRISE}
 # Subscription states that still give the plan's tier; past_due keeps it while Stripe retries.
 TIER_STATUSES = ("active", "trialing", "past_due")
-# Sources whose access ends with the plan, not a date: the tier is what counts while it lasts.
-SUBSCRIBED_SOURCES = frozenset({"subscription"})
 
 
 def tier(email: str | None) -> str:
@@ -128,8 +128,6 @@ def _enrolled(caller: Caller, courses: list[dict[str, Any]]) -> dict[str, View]:
 
 def _within_licence(enrollments: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Enrollments an organization's licence paid for open the course only while the licence is in force."""
-    from entities.licences import lapsed
-
     ended = lapsed(enrollments)
     return [e for e in enrollments if e["id"] not in ended] if ended else enrollments
 

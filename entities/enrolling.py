@@ -16,8 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from entities import store
-from entities.access import SUBSCRIBED_SOURCES
-from entities.enrollment import enrollment_id
+from entities.enrollment import SUBSCRIBED_SOURCES, enrollment_id
 from shared.errors import AppError, ConflictError
 from shared.firestore import LOCK_WAIT_SECONDS, now_iso, run_transaction
 

@@ -19,7 +19,7 @@ from typing import Any
 from entities import enrolling, store, tenancy
 from entities.course import is_paid
 from entities.enrollment import enrollment_id
-from entities.organization import POOL, member
+from entities.organization import POOL
 from shared.auth import Caller
 from shared.errors import ForbiddenError, InvalidInputError, NotFoundError
 from shared.firestore import LOCK_WAIT_SECONDS, client, existing_data, now_iso, run_transaction
@@ -91,7 +91,7 @@ def enterprise_enrollment(caller: Caller, data: dict[str, Any]) -> dict[str, Any
     """An org admin's enrollment of a member: checked, its seat taken, its fields set by the server."""
     org = tenancy.organization_for(caller, data.get("organization_id") or caller.org_id)
     email = str(data.get("student_email") or "").strip().lower()
-    membership = member(org["id"], email)
+    membership = tenancy.member(org["id"], email)
     if membership is None:
         raise NotFoundError(
             "Not a member of your organization", details={"entity": "Membership", "student_email": email}

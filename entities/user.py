@@ -98,6 +98,5 @@ ENTITY = EntityType(
     name="User",
     model=User,
     id_prefix="usr",
-    policy=UserPolicy(),
     indexes=(("id", "created_date"),),  # an organization admin's listing: their people, or themselves
 )

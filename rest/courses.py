@@ -15,9 +15,9 @@ from pydantic import Field
 
 from domain.learning.ratings import rate_course
 from domain.learning.records import record_lesson
-from entities import access, api, progress, store
+from entities import access, api, learning, store
 from entities.accounts import user_by_email
-from entities.enrollment import enrollment_id
+from entities.enrollment import SUBSCRIBED_SOURCES, enrollment_id
 from rest import commerce_responses as responses
 from rest.surface import rest_route
 from shared.auth import Caller
@@ -161,7 +161,7 @@ def detail(course: dict[str, Any], done: set[str]) -> dict[str, Any]:
 
 
 def _completed(enrollment_id_: str, course: dict[str, Any]) -> set[str]:
-    records = progress.records_of(enrollment_id_)
+    records = learning.records_of(enrollment_id_)
     done = {str(r["lesson_id"]) for r in records if r.get("lesson_id") and r.get("completed")}
     for module in course.get("modules") or []:
         quiz = module.get("quiz")
@@ -243,7 +243,7 @@ def enroll(_body: Any, caller: Caller, courseId: str) -> Reply:
         pointer = {"checkout": "course"} if course.get("price") else {}
         raise CourseAccessDeniedError(refused.message, details={**refused.details, **pointer}) from None
     until = created.get("access_until")
-    if until is None and created.get("source") in access.SUBSCRIBED_SOURCES:
+    if until is None and created.get("source") in SUBSCRIBED_SOURCES:
         live = store.query("Subscription", {"user_email": caller.email, "status": list(access.TIER_STATUSES)}, limit=10)
         until = max((str(s.get("expires_at")) for s in live if s.get("expires_at")), default=None)
     enrollment = {
@@ -282,7 +282,7 @@ def course_progress(body: CourseProgressRequest, caller: Caller, courseId: str) 
         time_spent_seconds=body.time_spent_seconds,
         percent=body.progress_percentage,
     )
-    spent = sum(int(r.get("time_spent_seconds") or 0) for r in progress.records_of(enrollment["id"]))
+    spent = sum(int(r.get("time_spent_seconds") or 0) for r in learning.records_of(enrollment["id"]))
     return {
         "success": True,
         "updated_progress": {

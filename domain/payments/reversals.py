@@ -30,7 +30,7 @@ from domain.payments import events
 from domain.payments.events import EventRef
 from entities import access, store
 from entities.access_change import access_change_id
-from entities.enrollment import enrollment_id
+from entities.enrollment import SUBSCRIBED_SOURCES, enrollment_id
 from entities.payment_state import payment_state_id
 from shared.firestore import LOCK_WAIT_SECONDS, run_transaction
 
@@ -284,7 +284,7 @@ def follow_subscriptions(email: str, cause: Cause, stripe_subscription_id: str |
     """Bring the user's subscription-sourced enrollments in line with their tier now."""
     live = access.tier(email) != access.FREE
     found = store.query(
-        "Enrollment", {"student_email": email, "source": list(access.SUBSCRIBED_SOURCES)}, limit=store.MAX_LIMIT
+        "Enrollment", {"student_email": email, "source": list(SUBSCRIBED_SOURCES)}, limit=store.MAX_LIMIT
     )
     wrong = [
         e for e in found if (e.get("status") == "expired") == live and e.get("status") in (*_HOLDS_ACCESS, "expired")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from entities import certificate as certificates
-from entities import progress, store
+from entities import learning, store
 from entities.course import teaches
 from shared import config, logging
 from shared.auth import Caller
@@ -86,7 +86,7 @@ def issue(enrollment: dict[str, Any], caller: Caller) -> dict[str, Any]:
         raise InvalidInputError(
             "This enrollment is not active", details={"enrollment_status": enrollment.get("status")}
         )
-    enrollment, result = progress.recompute_enrollment(enrollment["id"])
+    enrollment, result = learning.recompute_enrollment(enrollment["id"])
     if not result.complete:
         raise InvalidInputError(
             "Course requirements are not met",

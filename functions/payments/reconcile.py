@@ -25,7 +25,7 @@ from typing import Any
 from domain.payments.fulfilment import Payment, fulfil_payment
 from domain.payments.reversals import Cause, MoneyEvent, _write_change, apply, follow_subscriptions, standing
 from entities import access, store
-from entities.enrollment import enrollment_id
+from entities.enrollment import SUBSCRIBED_SOURCES, enrollment_id
 from entities.purchase import purchase_id
 from shared.firestore import LOCK_WAIT_SECONDS, run_transaction
 from shared.stripe_client import as_dict, client, stripe_call
@@ -158,7 +158,7 @@ def subscription_access(emails: Iterable[str], cause: Cause, fix: bool) -> list[
     for email in sorted(set(emails)):
         live = access.tier(email) != access.FREE
         found = store.query(
-            "Enrollment", {"student_email": email, "source": list(access.SUBSCRIBED_SOURCES)}, limit=store.MAX_LIMIT
+            "Enrollment", {"student_email": email, "source": list(SUBSCRIBED_SOURCES)}, limit=store.MAX_LIMIT
         )
         wrong = [e for e in found if (e.get("status") in _OPEN) != live and e.get("status") in (*_OPEN, "expired")]
         if wrong and fix:
