@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator import firestore_emulator, local_stripe, paths
+from emulator import demo, firestore_emulator, local_stripe, paths
+from emulator.gateway import create_app
+from emulator.server import make
 from shared import config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,8 +96,6 @@ def start(
     """Start every service, load the demo data and listen on 127.0.0.1:`port` (0: any free port).
 
     `assemble` mounts the `api` service's routes (the composition point's), while the emulators boot."""
-    from emulator.server import make
-
     data.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault(config.ENV, "development")
     os.environ.setdefault(config.PROJECT, "sparkacademy-dev")
@@ -110,11 +110,7 @@ def start(
     platform = Platform(url=url, data=data, gateway=gateway)
     try:
         _launch_services(platform, say)
-        # Built while the emulators boot: importing every route takes a while too.
-        from emulator import demo
-        from emulator.gateway import create_app
-
-        assemble()
+        assemble()  # while the emulators boot: importing every route takes a while too
         app = create_app()
         _wait_for_services(platform, say)
         gateway.set_app(app)

@@ -9,6 +9,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 from pydantic import Field, model_validator
 
 from entities.base import EntityModel, EntityType
+from entities.search import course_tokens
 from shared.auth import Caller
 from shared.firestore import new_id
 
@@ -101,7 +102,6 @@ class Course(EntityModel):
                 if item in seen:
                     raise ValueError(f"duplicate module or lesson id {item}")
                 seen.add(str(item))
-        from entities.search import course_tokens
 
         # Derived, whatever a writer sent: assigned quietly (validate_assignment would re-run this).
         object.__setattr__(self, "is_free", not self.price)

@@ -30,6 +30,7 @@ from shared.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from shared.firestore import existing_data, io
 from shared.http import Reply
 from shared.models import EntityId, RequestModel
 
@@ -297,8 +298,6 @@ def course_progress(body: CourseProgressRequest, caller: Caller, courseId: str) 
 def course_of_lesson(lesson_id: str) -> dict[str, Any]:
     """The one course a lesson id belongs to (ids are unique across courses)."""
     from google.cloud.firestore import FieldFilter
-
-    from shared.firestore import existing_data, io
 
     query = store.collection("Course").where(filter=FieldFilter("lesson_ids", "array_contains", lesson_id))
     found = [existing_data(s) for s in query.limit(1).stream(**io())]

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from entities.access import tier
 from shared import router
 from shared.auth import Caller, Role
 from shared.errors import (
@@ -131,7 +132,6 @@ class TierCache:
 
 def subscription_tier(email: str) -> str:
     """enterprise, premium (a monthly or annual plan) or free: the course access rule's own tiers."""
-    from entities.access import tier
 
     return tier(email)
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, StringConstraints
 
-from shared import config, logging
+from shared import config, logging, outbound
 from shared.errors import (
     ConfigurationError,
     ConflictError,
@@ -55,8 +55,6 @@ def client() -> StripeClient:
 @lru_cache(maxsize=4)
 def _client(api_key: str, api_base: str) -> StripeClient:
     import stripe
-
-    from shared import outbound
 
     # Stripe's SDK keeps its own retries (with idempotency keys) and error types; the
     # session adds our request log, so no retries of ours on top.

@@ -6,8 +6,10 @@ from typing import Any
 
 from entities import store, tenancy
 from entities.base import Policy, require_admin, require_signed_in
+from shared import sessions
 from shared.auth import Caller, Role
 from shared.errors import ForbiddenError, InvalidInputError, NotFoundError
+from shared.firestore import now_iso
 
 
 def _refuse_changed(fields: tuple[str, ...], existing: dict[str, Any], changes: dict[str, Any], why: str) -> None:
@@ -81,8 +83,6 @@ class MembershipPolicy(Policy):
                     "The manager is not a member of this organization", details={"fields": ["manager_email"]}
                 )
         if changes.get("status") == "deprovisioned" and existing.get("status") != "deprovisioned":
-            from shared.firestore import now_iso
-
             changes = {**changes, "deprovisioned_at": now_iso()}
         elif changes.get("status") == "active":
             changes = {**changes, "deprovisioned_at": None}
@@ -99,7 +99,6 @@ class MembershipPolicy(Policy):
 
 
 def set_account_enabled(user_id: str, enabled: bool) -> None:
-    from shared import sessions
 
     user = store.find("User", user_id)
     if user is None or user.get("disabled") is (not enabled):

@@ -12,11 +12,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from entities.certificate import CODE_PATTERN, normalise_code
 from functions.certificates.responses import VerifyCertificateResponse
+from functions.certificates.verify_certificate import verification
 from shared.auth import Caller
 from shared.errors import ForbiddenError, InvalidInputError, NotFoundError
 from shared.http import Reply
 from shared.router import route
+from shared.storage import LocalBlobStore, blob_store
 
 
 class DownloadQuery(BaseModel):
@@ -38,8 +41,6 @@ class DownloadQuery(BaseModel):
 )
 def verify(_body: Any, _caller: Caller, code: str) -> Any:
     """Whether a certificate code is valid: name, course and date only."""
-    from entities.certificate import CODE_PATTERN, normalise_code
-    from functions.certificates.verify_certificate import verification
 
     if not CODE_PATTERN.match(normalise_code(code)):
         raise InvalidInputError("Malformed verification code", details={"format": "CERT-YYYY-XXXXXX"})
@@ -58,7 +59,6 @@ def verify(_body: Any, _caller: Caller, code: str) -> Any:
 )
 def download(_body: Any, _caller: Caller, path: str, query: DownloadQuery) -> Reply:
     """A file from the local blob store, through a signed link that expires."""
-    from shared.storage import LocalBlobStore, blob_store
 
     store = blob_store()
     if not isinstance(store, LocalBlobStore):

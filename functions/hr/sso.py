@@ -18,7 +18,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from shared.safe_fetch import Fetched
+from shared.safe_fetch import Fetched, FetchError, UnsafeUrlError
 
 Status = Literal["pass", "warn", "fail"]
 
@@ -298,8 +298,6 @@ def _tenant_alias(expected: str) -> str | None:
 def _check_jwks(report: Report, jwks_uri: str, algs: list[Any], now: datetime, fetch_jwks: Any) -> None:
     import jwt
     from jwt.exceptions import PyJWKError, PyJWKSetError
-
-    from shared.safe_fetch import FetchError, UnsafeUrlError
 
     try:
         fetched = fetch_jwks(jwks_uri)

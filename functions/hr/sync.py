@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from entities import accounts, store, tenancy
+from entities.licences import SEATS
 from entities.organization import EMPLOYEE_IDS, employee_claim_id, membership_id
 from functions.hr.employees import Employee
 from shared import config, logging, sessions
@@ -472,8 +473,6 @@ def _drop_lease(integration_id: str, token: str) -> None:
 def release_seats(org_id: str, email: str) -> int:
     """Give back the licence seats a leaver's enrollments took (the enrollments stay); writes made."""
     from google.cloud.firestore_v1.base_query import FieldFilter
-
-    from entities.licences import SEATS
 
     claims = [
         s.reference

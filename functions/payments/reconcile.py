@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from domain.payments.fulfilment import Payment, fulfil_payment
+from domain.payments.fulfilment import Payment, fulfil_payment, iso_from_unix, payment_from_session
 from domain.payments.reversals import Cause, MoneyEvent, _write_change, apply, follow_subscriptions, standing
 from entities import access, store
 from entities.enrollment import SUBSCRIBED_SOURCES, enrollment_id
@@ -177,7 +177,6 @@ def admin_cause(caller: Any) -> Cause:
 
 def before_course_sync(start: int, end: int, caller: Any, *, fix: bool) -> list[dict[str, Any]]:
     """The course payments' drift over a range (unix seconds, end excluded)."""
-    from domain.payments.fulfilment import iso_from_unix, payment_from_session
 
     cause = admin_cause(caller)
     with stripe_call("reconciling payments"):
