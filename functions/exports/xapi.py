@@ -37,7 +37,7 @@ from functions.exports.scorm import quiz_form, xml_text
 from shared import config
 from shared.config import XAPI_ACTIVITY_BASE
 from shared.errors import ConfigurationError
-from shared.firestore import io
+from shared.firestore import existing_data, io
 
 TINCAN = "http://projecttincan.com/tincan.xsd"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -222,7 +222,7 @@ def _records(name: str, field: str, value: str) -> list[dict[str, Any]]:
     from google.cloud.firestore import FieldFilter
 
     query = store.collection(name).where(filter=FieldFilter(field, "==", value))
-    return sorted((s.to_dict() for s in query.stream(**io())), key=lambda r: str(r.get("id")))
+    return sorted((existing_data(s) for s in query.stream(**io())), key=lambda r: str(r.get("id")))
 
 
 def statements(course: dict[str, Any], parts: list[ModulePart], iris: Iris) -> Iterator[dict[str, Any]]:

@@ -38,7 +38,7 @@ from functions.hr.employees import Employee
 from shared import config, logging, sessions
 from shared.auth import Caller, Role
 from shared.errors import ConflictError, InvalidInputError, NotFoundError
-from shared.firestore import client, io, now_iso, run_transaction
+from shared.firestore import client, existing_data, io, now_iso, run_transaction
 
 BATCH_WRITES = 500  # one Firestore batch
 CHUNK = 500  # employees between checkpoints
@@ -232,7 +232,7 @@ class Roster:
         self.by_employee_id: dict[str, dict[str, Any]] = {}
         query = store.collection("Membership").where(filter=FieldFilter("organization_id", "==", org["id"]))
         for snapshot in query.stream(**io()):
-            member = snapshot.to_dict()
+            member = existing_data(snapshot)
             self.by_email[member["user_email"]] = member
             if member.get("employee_id"):
                 self.by_employee_id[member["employee_id"]] = member
