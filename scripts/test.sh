@@ -17,4 +17,4 @@ PYTHONPATH=. .venv/bin/lint-imports --no-logo
 
 # Parallel workers (pytest-xdist), one Firestore project each on the one shared emulator.
 # TEST_WORKERS=0 runs serially; arguments given after it (`-n 2`, `-x`) pass through to pytest.
-exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-3}" --dist loadgroup "$@"
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-4}" --dist loadgroup "$@"
