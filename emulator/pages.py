@@ -115,7 +115,6 @@ def home(_body: Any, _caller: Caller) -> Reply:
 
 
 def _accounts_section() -> str:
-
     rows = [(email, str(role), demo.demo_password()) for email, _name, role in demo.ACCOUNTS]
     return "<h2>Demo accounts</h2>" + _table(("Email", "Role", "Password"), rows)
 

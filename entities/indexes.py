@@ -96,13 +96,11 @@ def indexes_of(etype: EntityType) -> list[Index]:
 
 @cache
 def schema(name: str) -> Schema:
-
     return schema_of(ENTITIES[name])
 
 
 @cache
 def declared(name: str) -> frozenset[Index]:
-
     return frozenset(indexes_of(ENTITIES[name]))
 
 

@@ -53,7 +53,6 @@ View = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 
 
 def entity_type(name: str) -> EntityType:
-
     try:
         return ENTITIES[name]
     except KeyError:

@@ -99,7 +99,6 @@ class MembershipPolicy(Policy):
 
 
 def set_account_enabled(user_id: str, enabled: bool) -> None:
-
     user = store.find("User", user_id)
     if user is None or user.get("disabled") is (not enabled):
         return

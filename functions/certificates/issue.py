@@ -61,7 +61,6 @@ def instructor_name(course: dict[str, Any]) -> str:
 
 
 def signed_link(cert: dict[str, Any]) -> str:
-
     return blob_store().signed_url(cert["file_path"], download_name=f"certificate-{cert['verification_code']}.pdf")
 
 

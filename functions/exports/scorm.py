@@ -91,7 +91,6 @@ def quiz_href(module: ModulePart) -> str:
 
 
 def mastery_score(quiz: dict[str, Any]) -> int:
-
     return max(int(quiz.get("passing_score") or 0), MIN_PASSING_SCORE)
 
 
@@ -233,7 +232,6 @@ def lesson_page(course: dict[str, Any], module: ModulePart, lesson: dict[str, An
 
 
 def media_files(parts: list[ModulePart]) -> list[str]:
-
     names = set()
     for module in parts:
         for lesson in module.lessons:

@@ -156,7 +156,6 @@ def lesson_page(course: dict[str, Any], module: ModulePart, lesson: dict[str, An
 
 
 def quiz_page(course: dict[str, Any], module: ModulePart, iris: Iris) -> str:
-
     quiz = module.quiz or {}
     title = str(quiz.get("title") or f"{module.module.get('title') or 'Module'}: quiz")
     attrs = _data(kind="quiz", activity=iris.quiz(module.module), course=iris.course, name=xml_text(title))
