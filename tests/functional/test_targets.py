@@ -144,6 +144,22 @@ def test_a_target_alone_accepts_api_keys_exactly_as_the_api_service_does(
     assert wrong.status_code == 401 and wrong.json()["code"] == "AUTH_REQUIRED"
 
 
+def test_a_target_alone_knows_every_credential_the_api_service_knows() -> None:
+    probe = (
+        "import json, sys, main; getattr(main, sys.argv[1]); "
+        "from shared import auth; print(json.dumps(sorted(auth.KEY_SCHEMES)))"
+    )
+
+    def schemes(target: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, target], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        found: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+        return found
+
+    assert schemes("listPaidUsers") == schemes("api") == ["b44_app_", "live_pk_", "test_pk_"]
+
+
 def test_every_module_that_declares_routes_is_mounted_by_the_composition_point() -> None:
     import importlib
     import pkgutil
