@@ -26,10 +26,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.payments import events
-from domain.payments.events import EventRef
+from domain.payments import access_changes, events
+from domain.payments.access_changes import Cause
 from entities import access, store
-from entities.access_change import access_change_id
 from entities.enrollment import SUBSCRIBED_SOURCES, enrollment_id
 from entities.payment_state import payment_state_id
 from shared.firestore import LOCK_WAIT_SECONDS, run_transaction
@@ -39,27 +38,6 @@ _COUNTED_REFUNDS = ("pending", "requires_action", "succeeded")
 OPEN_DISPUTES = frozenset({"warning_needs_response", "warning_under_review", "needs_response", "under_review"})
 _DISPUTE_FINAL = frozenset({"won", "lost", "warning_closed", "charge_refunded", "prevented"})
 _HOLDS_ACCESS = ("active", "completed")
-
-
-@dataclass(frozen=True)
-class Cause:
-    """Why access changes: a Stripe event, or an admin with a reason."""
-
-    event: EventRef | None = None
-    admin_email: str | None = None
-    reason: str | None = None
-    action_id: str | None = None  # what the admin did (the refund's id)
-
-    @property
-    def key(self) -> str:
-        return self.event.id if self.event else f"admin:{self.admin_email}:{self.action_id}"
-
-    def fields(self) -> dict[str, Any]:
-        return {
-            "stripe_event_id": self.event.id if self.event else None,
-            "admin_email": self.admin_email,
-            "reason": (self.reason or "")[:500] or None,
-        }
 
 
 @dataclass(frozen=True)
@@ -236,33 +214,7 @@ def _move(
     target = enrollment_status(current, standing_, bool(enrollment.get("completed_at")))
     if target == current:
         return None
-    return _write_change(tx, enrollment, target, _cause_name(standing_, state, current), cause, **refs)
-
-
-def _write_change(
-    tx: Any, enrollment: dict[str, Any], target: str, cause_name: str, cause: Cause, **refs: str | None
-) -> dict[str, Any]:
-    current = str(enrollment.get("status"))
-    updated = store.merged("Enrollment", enrollment, {"status": target})
-    tx.set(store.collection("Enrollment").document(enrollment["id"]), updated)
-    change_id = access_change_id(enrollment["id"], target, cause.key)
-    record = store.record(
-        "AccessChange",
-        {
-            "enrollment_id": enrollment["id"],
-            "course_id": enrollment["course_id"],
-            "student_email": enrollment["student_email"],
-            "from_status": current,
-            "to_status": target,
-            "cause": cause_name,
-            **cause.fields(),
-            **refs,
-        },
-        created_by=cause.admin_email or "stripe",
-        id=change_id,
-    )
-    tx.set(store.collection("AccessChange").document(change_id), record)
-    return record
+    return access_changes.record(tx, enrollment, target, _cause_name(standing_, state, current), cause, **refs)
 
 
 def granted_standing(tx: Any, payment_intent_id: str | None, amount: int) -> str:
@@ -307,7 +259,9 @@ def follow_subscriptions(email: str, cause: Cause, stripe_subscription_id: str |
             else:
                 continue
             changes.append(
-                _write_change(tx, enrollment, target, name, cause, stripe_subscription_id=stripe_subscription_id)
+                access_changes.record(
+                    tx, enrollment, target, name, cause, stripe_subscription_id=stripe_subscription_id
+                )
             )
         return changes
 

@@ -22,8 +22,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from domain.payments import access_changes
+from domain.payments.access_changes import Cause
 from domain.payments.fulfilment import Payment, fulfil_payment, iso_from_unix, payment_from_session
-from domain.payments.reversals import Cause, MoneyEvent, _write_change, apply, follow_subscriptions, standing
+from domain.payments.reversals import MoneyEvent, apply, follow_subscriptions, standing
 from entities import access, store
 from entities.enrollment import SUBSCRIBED_SOURCES, enrollment_id
 from entities.purchase import purchase_id
@@ -46,7 +48,7 @@ def _set_status(enrollment: dict[str, Any], target: str, cause: Cause, **refs: s
         snap = ref.get(transaction=tx, timeout=LOCK_WAIT_SECONDS)
         current = snap.to_dict() if snap.exists else None
         if current is not None and current.get("status") == enrollment.get("status"):
-            _write_change(tx, current, target, "reconciliation", cause, **refs)
+            access_changes.record(tx, current, target, "reconciliation", cause, **refs)
 
     run_transaction(run)
 

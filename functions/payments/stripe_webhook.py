@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from domain.payments.access_changes import Cause
 from domain.payments.events import EventRef, record_event_only
 from domain.payments.fulfilment import (
     CHECKOUT_KIND_SUBSCRIPTION,
@@ -43,7 +44,6 @@ from domain.payments.fulfilment import (
     subscription_state,
 )
 from domain.payments.reversals import (
-    Cause,
     MoneyEvent,
     apply,
     follow_subscriptions,
