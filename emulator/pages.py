@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from emulator import demo, paths, request_log
 from entities import accounts
@@ -445,7 +445,6 @@ def reset_password_page(_body: Any, _caller: Caller, query: ResetQuery) -> Reply
 @route("POST", "/reset-password", name="dev.resetPasswordSave", **{**_FORM, "rate": ("auth",)})
 def reset_password(req: Any, _caller: Caller) -> Reply:
     """Set the new password with the mailed token (the same code as `auth/reset-password`)."""
-    from pydantic import ValidationError
 
     _development_only()
     form = _form(req)

@@ -135,4 +135,3 @@ def resolve(token: str, ip: str) -> Caller:
     if _cache.get(_digest(token)) is None:
         raise UnauthenticatedError("Invalid or revoked application token")
     return Caller(user_id=None, email=None, role=None, ip=ip)
-

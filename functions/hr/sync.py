@@ -26,6 +26,7 @@ one integration never overlap (the second is a 409 while the first holds the lea
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -447,8 +448,6 @@ def _lease_ref(integration_id: str) -> Any:
 
 
 def _take_lease(integration_id: str) -> str:
-    import uuid
-
     token = uuid.uuid4().hex
     ref = _lease_ref(integration_id)
 
