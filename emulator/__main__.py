@@ -17,15 +17,23 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from emulator import dev_platform
+from shared import config, router
+
 if TYPE_CHECKING:
     from emulator.dev_platform import Platform
 
 STARTED = time.monotonic()
 
 
-def main() -> int:
-    from emulator import dev_platform
+def _assemble() -> None:
+    """The `api` service, imported while the emulators boot: importing every route takes a while too."""
+    from app import api as service  # the whole API: imported here to overlap the emulators' start
 
+    service.install()
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m emulator")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")), help="0: any free port")
     parser.add_argument("--data", type=Path, default=dev_platform.DEFAULT_DATA, help="the data kept between runs")
@@ -37,7 +45,9 @@ def main() -> int:
     signal.signal(signal.SIGTERM, shutdown)
     running = None
     try:
-        running = dev_platform.start(port=args.port, data=args.data, say=lambda text: print(text, flush=True))
+        running = dev_platform.start(
+            _assemble, port=args.port, data=args.data, say=lambda text: print(text, flush=True)
+        )
         _announce(running)
         # Naming what is not configured imports every function: done while already serving.
         threading.Thread(target=_print_missing_settings, daemon=True).start()
@@ -55,8 +65,6 @@ def main() -> int:
 
 
 def _announce(running: Platform) -> None:
-    from shared import config
-
     url, seeded, stripe = running.url, running.seeded, running.stripe
     print(
         f"\nSparkAcademy on {url}  (app id: {config.app_id()})\n"
@@ -74,8 +82,6 @@ def _announce(running: Platform) -> None:
 
 def _print_missing_settings() -> None:
     """Name the functions that will answer 503 for want of a setting (e.g. an AI key)."""
-    from shared import config, router
-
     waiting: dict[tuple[str, ...], list[str]] = {}
     for function in router.functions():
         absent = tuple(config.missing(function.spec.required_settings))

@@ -237,7 +237,7 @@ def load() -> dict[str, Any]:
     Records are made side by side: password hashing and the emulator's round trips
     are most of `make dev`'s first start.
     """
-    from entities.progress import recompute_enrollment
+    from entities.learning import recompute_enrollment
 
     with ThreadPoolExecutor(max_workers=len(ACCOUNTS) + len(COURSES) + 8) as pool:
         found = list(

@@ -21,7 +21,7 @@ import threading
 import time
 from typing import Any
 
-from shared import auth, logging
+from shared import logging
 from shared.auth import Caller
 from shared.errors import ForbiddenError, NotFoundError, UnauthenticatedError
 from shared.firestore import client, existing_data, io, new_id, now_iso
@@ -135,6 +135,3 @@ def resolve(token: str, ip: str) -> Caller:
     if _cache.get(_digest(token)) is None:
         raise UnauthenticatedError("Invalid or revoked application token")
     return Caller(user_id=None, email=None, role=None, ip=ip)
-
-
-auth.register_key_scheme(PREFIX, resolve)

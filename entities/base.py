@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -83,7 +83,6 @@ class EntityType:
     name: str
     model: type[EntityModel]
     id_prefix: str
-    policy: Policy = field(default_factory=Policy)
     # Fields only the server (functions, admins) may set through the entity API.
     protected_fields: frozenset[str] = frozenset()
     # Derives the id from the record's natural key, making creation exactly-once.

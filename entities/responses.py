@@ -21,14 +21,9 @@ from entities.access import ANSWER_KEYS, CONTENT_FIELDS, LESSON_CONTENT
 from entities.base import EntityModel
 from entities.registry import ENTITIES
 from shared.errors import AppError
+from shared.models import ResponseModel
 
 Timestamp = Annotated[str, Field(description="UTC time, ISO 8601 (YYYY-MM-DDTHH:MM:SS.ffffffZ)")]
-
-
-class ResponseModel(BaseModel):
-    """An answer whose keys are fixed: anything else in it is a mistake."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 # --- records ---------------------------------------------------------------------
@@ -219,10 +214,6 @@ class ResetRequested(ResponseModel):
 
     success: Literal[True]
     message: str
-
-
-class Health(ResponseModel):
-    ok: Literal[True]
 
 
 # --- errors ----------------------------------------------------------------------

@@ -13,16 +13,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from domain.payments import catalog, checkout
 from entities import store
-from functions.payments import catalog, checkout
-from functions.payments.models import RedirectUrl
 from rest import commerce_responses as responses
 from rest.surface import PAYMENT_RATE, rest_route
 from shared import config
 from shared.auth import Caller
 from shared.errors import ConflictError, InvalidInputError, NotFoundError
 from shared.models import EntityId, RequestModel
-from shared.stripe_client import as_dict, client, stripe_call, to_minor_units
+from shared.stripe_client import RedirectUrl, as_dict, client, stripe_call, to_minor_units
 
 _STRIPE = (config.STRIPE_SECRET_KEY,)
 

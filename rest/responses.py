@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from entities.responses import ResponseModel
+from shared.models import ResponseModel
 
 
 class AccountUser(ResponseModel):

@@ -13,11 +13,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from entities.certificate import CODE_PATTERN, normalise_code
 from functions.certificates.responses import VerifyCertificateResponse
+from functions.certificates.verify_certificate import verification
 from shared.auth import Caller
 from shared.errors import ForbiddenError, InvalidInputError, NotFoundError
 from shared.http import Reply
 from shared.router import route
+from shared.storage import LocalBlobStore, blob_store
 
 
 class DownloadQuery(BaseModel):
@@ -44,9 +47,7 @@ def verify(_body: Any, _caller: Caller, code: str) -> Any:
     program the JSON answer."""
     import flask
 
-    from entities.certificate import CODE_PATTERN, normalise_code
     from functions.certificates import verification_page
-    from functions.certificates.verify_certificate import verification
 
     page = verification_page.wants_page(flask.request.accept_mimetypes)
     malformed = not CODE_PATTERN.match(normalise_code(code))
@@ -72,7 +73,6 @@ def verify(_body: Any, _caller: Caller, code: str) -> Any:
 )
 def download(_body: Any, _caller: Caller, path: str, query: DownloadQuery) -> Reply:
     """A file from the local blob store, through a signed link that expires."""
-    from shared.storage import LocalBlobStore, blob_store
 
     store = blob_store()
     if not isinstance(store, LocalBlobStore):

@@ -127,7 +127,7 @@ def _parse(raw_rows: list[Any], model: type[BasicRow]) -> list[Row]:
     rows: list[Row] = []
     first: dict[str, int] = {}
     for index, raw in enumerate(raw_rows):
-        email = raw.get("email") if isinstance(raw, dict) and isinstance(raw.get("email"), str) else ""
+        email = str(raw["email"]) if isinstance(raw, dict) and isinstance(raw.get("email"), str) else ""
         row = Row(index=index, email=email[:320])
         rows.append(row)
         if not isinstance(raw, dict):

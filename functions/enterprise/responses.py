@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from entities.responses import ResponseModel, Timestamp
+from entities.responses import Timestamp
+from shared.models import ResponseModel
 
 
 class JobRecord(ResponseModel):

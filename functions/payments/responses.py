@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, RootModel
 
-from entities.responses import ResponseModel
+from shared.models import ResponseModel
 
 EnrollmentStatus = Literal["active", "completed", "cancelled", "refunded", "expired", "suspended"]
 SubscriptionStatus = Literal[

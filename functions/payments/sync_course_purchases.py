@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from domain.payments.fulfilment import Payment, fulfil_payment, payment_from_session
 from entities import store
 from functions.payments import checkpoint, reconcile
-from functions.payments.fulfilment import Payment, fulfil_payment, payment_from_session
 from functions.payments.models import SyncCoursePurchasesRequest
 from functions.payments.responses import SyncCoursePurchasesResponse
 from shared import config
@@ -31,6 +31,9 @@ from shared.errors import InvalidInputError
 from shared.router import Deploy, endpoint
 from shared.stripe_client import as_dict, client, stripe_call
 
+if TYPE_CHECKING:
+    from stripe.params.checkout import SessionListParams
+
 SYNC = "syncCoursePurchases"
 MAX_RANGE_DAYS = 366
 PAGE_SIZE = 100
@@ -38,7 +41,7 @@ PAGE_SIZE = 100
 
 def _pages(start: int, end: int, starting_after: str | None) -> Iterator[list[dict[str, Any]]]:
     """Stripe's completed sessions in the range, a page at a time, through auto-pagination."""
-    params: dict[str, Any] = {"created": {"gte": start, "lt": end}, "status": "complete", "limit": PAGE_SIZE}
+    params: SessionListParams = {"created": {"gte": start, "lt": end}, "status": "complete", "limit": PAGE_SIZE}
     if starting_after:
         params["starting_after"] = starting_after
     items = client().v1.checkout.sessions.list(params=params).auto_paging_iter()

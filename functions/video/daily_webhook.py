@@ -42,7 +42,8 @@ def daily_webhook(request: flask.Request) -> Reply:
     )
     event = webhooks.parse(payload)
     kind, event_id = event.get("type"), event.get("id")
-    body = event.get("payload") if isinstance(event.get("payload"), dict) else {}
+    inner = event.get("payload")
+    body: dict[str, Any] = inner if isinstance(inner, dict) else {}
     if not isinstance(event_id, str) or not event_id or len(event_id) > 200:
         raise InvalidInputError("Webhook event has no id")
     outcome = _handle(str(kind), event_id, body)
@@ -67,9 +68,10 @@ def _handle(kind: str, event_id: str, body: dict[str, Any]) -> str:
         recording_id = body.get("recording_id")
         if video_session is None or not isinstance(recording_id, str) or not recording_id:
             return "unknown meeting"
+        session: dict[str, Any] = video_session
 
         def copy() -> str:
-            return webhooks.copy_all(video_session, [DailyProvider().recording(recording_id, body)])
+            return webhooks.copy_all(session, [DailyProvider().recording(recording_id, body)])
 
         return webhooks.once("daily-event", event_id, copy)
     if kind == "meeting.ended":

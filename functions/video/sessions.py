@@ -14,7 +14,7 @@ from functions.video.providers import Host
 from shared import idempotency, logging
 from shared.auth import Caller
 from shared.errors import AppError, ConflictError, ForbiddenError, InvalidInputError
-from shared.firestore import LOCK_WAIT_SECONDS, client, new_id, now_iso, run_transaction
+from shared.firestore import LOCK_WAIT_SECONDS, client, existing_data, new_id, now_iso, run_transaction
 from shared.storage import blob_store
 
 LATEST_START = timedelta(days=366)
@@ -133,7 +133,7 @@ def mark_ended(
     ref = client().collection("VideoSession").document(session_id)
 
     def apply(tx: Any) -> dict[str, Any]:
-        current = ref.get(transaction=tx, timeout=LOCK_WAIT_SECONDS).to_dict()
+        current = existing_data(ref.get(transaction=tx, timeout=LOCK_WAIT_SECONDS))
         idempotency.claim(tx, END_SCOPE, session_id)  # read before writing
         if current.get("status") == "ended":
             return current

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.certificates.conftest import ALL_LESSONS, APP, call, complete_lessons
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 
 def progress_docs(db: Any) -> list[dict[str, Any]]:

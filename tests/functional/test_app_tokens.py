@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from entities import store
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 APP = "/api/apps/sparkacademy"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 AUTH = "/api/apps/sparkacademy/auth"
 

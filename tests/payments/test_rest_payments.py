@@ -8,8 +8,8 @@ from typing import Any
 from entities import store
 from entities.enrollment import enrollment_id
 from rest import commerce_responses as responses
-from tests.conftest import bearer
-from tests.payments.conftest import SECRET_KEY, docs, make_event
+from tests.helpers import bearer, docs
+from tests.payments.conftest import SECRET_KEY, make_event
 
 URLS = {"successUrl": "https://sparkacademy.test/ok", "cancelUrl": "https://sparkacademy.test/no"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.payments.conftest import docs
+from tests.helpers import docs
 
 URLS = {"successUrl": "https://sparkacademy.test/s", "cancelUrl": "https://sparkacademy.test/c"}
 

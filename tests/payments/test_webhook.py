@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from entities.enrollment import enrollment_id
-from tests.payments.conftest import WEBHOOK_SECRET, docs, make_event, sign, wait_for
+from tests.helpers import docs, wait_for
+from tests.payments.conftest import WEBHOOK_SECRET, make_event, sign
 
 
 def session_object(course_ids: list[str], user: dict[str, Any], **over: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import pytest
 
 from entities import store
 from rest import commerce_responses as responses
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 
 def _add(title: str, **fields: Any) -> dict[str, Any]:

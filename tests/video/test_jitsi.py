@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 
-from tests.conftest import bearer
+from tests.helpers import bearer
 from tests.video.conftest import APP, JITSI_SECRET, call, create_session, soon
 
 
