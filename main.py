@@ -1,7 +1,9 @@
 """Cloud Functions entry module.
 
 `--entry-point=api` serves the whole Base44 API (`shared.router.dispatch`);
-`--entry-point=<documentedName>` serves one documented function. Targets are
+`--entry-point=<documentedName>` serves one documented function;
+`--entry-point=jobWorker` runs the background jobs Pub/Sub pushes to it (`shared.queue`),
+deployed without public access. Targets are
 looked up lazily (PEP 562), so a deployed function imports only its own module
 and the SDKs it uses (`router.preloads`), at start rather than on its first request.
 """
@@ -25,6 +27,13 @@ def api(request: flask.Request) -> flask.Response:
     return router.dispatch(request)
 
 
+def jobWorker(request: flask.Request) -> flask.Response:
+    """One delivery of a background job from the job queue's push subscription."""
+    from shared import queue
+
+    return queue.handle_push(request)
+
+
 def __getattr__(name: str) -> Callable[..., Any]:
     try:
         target = router.load_function(name)
@@ -37,4 +46,4 @@ def __getattr__(name: str) -> Callable[..., Any]:
 
 
 def __dir__() -> list[str]:
-    return ["api", *router.function_names()]
+    return ["api", "jobWorker", *router.function_names()]
