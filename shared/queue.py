@@ -22,6 +22,7 @@ import base64
 import binascii
 import importlib
 import json
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ MAX_BACKOFF_SECONDS = 600
 # How long Pub/Sub waits for the worker's answer: the longest a job may run (the target's timeout).
 ACK_DEADLINE_SECONDS = 540
 PUBLISH_TIMEOUT_SECONDS = 10.0
+EMULATOR_HOST = "PUBSUB_EMULATOR_HOST"
 ABANDONED = "The job failed after several attempts; start it again"
 
 
@@ -116,6 +118,9 @@ def _known(kind: str) -> str:
 def publish(job_id: str, kind: str, params: dict[str, Any]) -> str:
     """Publish one job message; its Pub/Sub message id. A retryable 503 when Pub/Sub is unreachable."""
     data = json.dumps({"job_id": job_id, "kind": kind, "params": params}, separators=(",", ":")).encode()
+    if not config.is_production() and not os.environ.get(EMULATOR_HOST):
+        # Development and tests never reach a real project's queue by accident.
+        raise ServiceUnavailableError(f"No job queue: set {EMULATOR_HOST} (make dev starts the Pub/Sub emulator)")
     try:
         publisher = _publisher(config.project_id())
         future = publisher.publish(_topic_path(names().topic), data, kind=kind, job_id=job_id)

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.queue_fixtures import job_queue, pubsub_emulator  # noqa: F401 - fixtures of the job queue
+
 PROJECT = "sparkacademy-test"
 TEST_JWT_SECRET = "test-secret-for-jwt-signing-0123456789abcdef"
 
