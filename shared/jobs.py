@@ -29,7 +29,7 @@ Status = Literal["queued", "running", "succeeded", "failed"]
 FINISHED = frozenset({"succeeded", "failed"})
 MAX_ERROR = 500
 # Fields only the workers use: never shown to a poller.
-_INTERNAL = frozenset({"owner_id", "claim", "lease_until"})
+_INTERNAL = frozenset({"owner_id", "claim", "lease_until", "params"})
 
 
 def _ref(job_id: str) -> Any:
@@ -37,7 +37,13 @@ def _ref(job_id: str) -> Any:
 
 
 def _new(
-    job_id: str, kind: str, owner_id: str | None, organization_id: str | None, total: int | None
+    job_id: str,
+    kind: str,
+    *,
+    owner_id: str | None,
+    organization_id: str | None,
+    total: int | None,
+    params: dict[str, Any] | None,
 ) -> dict[str, Any]:
     now = now_iso()
     return {
@@ -58,23 +64,33 @@ def _new(
         "finished_at": None,
         "claim": None,
         "lease_until": None,
+        # What the worker needs (a provider's download token, say): cleared once the job finishes.
+        "params": params or {},
     }
 
 
 def create(
-    kind: str, *, owner_id: str | None, organization_id: str | None = None, total: int | None = None
+    kind: str,
+    *,
+    owner_id: str | None,
+    organization_id: str | None = None,
+    total: int | None = None,
+    params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A new queued job of `kind` (e.g. `progress_export`, `recording_copy`)."""
-    job = _new(new_id("job"), kind, owner_id, organization_id, total)
+    """A new queued job of `kind` (e.g. `progress_export`, `recording_copy`) with what its worker needs."""
+    job = _new(new_id("job"), kind, owner_id=owner_id, organization_id=organization_id, total=total, params=params)
     _ref(job["id"]).create(job, **io())
     return job
 
 
 def create_once(
-    job_id: str, kind: str, *, owner_id: str | None, organization_id: str | None = None, total: int | None = None
+    job_id: str, kind: str, *, owner_id: str | None, params: dict[str, Any] | None = None
 ) -> tuple[dict[str, Any], bool]:
-    """The job of `job_id` (made from what the job is about, e.g. a webhook event), and whether this call made it."""
-    job = _new(job_id, kind, owner_id, organization_id, total)
+    """The job of `job_id` (made from what the job is about, e.g. a webhook event), and whether this call made it.
+
+    A job made before keeps its own `params`.
+    """
+    job = _new(job_id, kind, owner_id=owner_id, organization_id=None, total=None, params=params)
 
     def once(tx: Any) -> tuple[dict[str, Any], bool]:
         snapshot = _ref(job_id).get(transaction=tx)
@@ -198,6 +214,7 @@ def succeed(held: Claim, result_url: str | None, *, result_expires_at: str | Non
             "finished_at": now_iso(),
             "claim": None,
             "lease_until": None,
+            "params": {},
         },
     )
 
@@ -227,6 +244,7 @@ def _failed(error: str) -> dict[str, Any]:
         "finished_at": now_iso(),
         "claim": None,
         "lease_until": None,
+        "params": {},
     }
 
 

@@ -1,9 +1,10 @@
 """Background jobs on Google Cloud Pub/Sub: publishing them, and the worker that runs them.
 
 A job is its record (`shared.jobs`) and one message on the topic `jobs` (JOBS_TOPIC)
-naming it: `{"job_id", "kind", "params"}`. The push subscription `jobs-worker` delivers
-each message to the `jobWorker` target, at least once. The worker claims the job, runs
-the handler of its kind (`KINDS`) while a heartbeat keeps its claim alive, and answers:
+naming it, `{"job_id", "kind"}` (what the worker needs is on the record: `params`). The
+push subscription `jobs-worker` delivers each message to the `jobWorker` target, at
+least once. The worker claims the job, runs the handler of its kind (`KINDS`) while a
+heartbeat keeps its claim alive, and answers:
 
 - 200: done, or nothing to do (the job finished before, or there is no such job): acknowledged;
 - 503: a retryable failure, or the job is running elsewhere: Pub/Sub delivers it again
@@ -92,8 +93,8 @@ def enqueue(
     total: int | None = None,
 ) -> dict[str, Any]:
     """Record a new job and publish it."""
-    job = jobs.create(_known(kind), owner_id=owner_id, organization_id=organization_id, total=total)
-    publish(job["id"], kind, params)
+    job = jobs.create(_known(kind), owner_id=owner_id, organization_id=organization_id, total=total, params=params)
+    publish(job["id"], kind)
     return job
 
 
@@ -101,11 +102,12 @@ def enqueue_once(job_id: str, kind: str, params: dict[str, Any]) -> tuple[dict[s
     """The job of `job_id`, made and published unless it was before; and whether this call made it.
 
     A job still queued is published again (its first publication may have been lost
-    with the instance that made it); the worker runs it once however often it arrives.
+    with the instance that made it); the worker runs it once however often it arrives,
+    with the params recorded when the job was made.
     """
-    job, created = jobs.create_once(job_id, _known(kind), owner_id=None)
+    job, created = jobs.create_once(job_id, _known(kind), owner_id=None, params=params)
     if job["status"] == "queued":
-        publish(job_id, kind, params)
+        publish(job_id, kind)
     return job, created
 
 
@@ -115,9 +117,12 @@ def _known(kind: str) -> str:
     return kind
 
 
-def publish(job_id: str, kind: str, params: dict[str, Any]) -> str:
-    """Publish one job message; its Pub/Sub message id. A retryable 503 when Pub/Sub is unreachable."""
-    data = json.dumps({"job_id": job_id, "kind": kind, "params": params}, separators=(",", ":")).encode()
+def publish(job_id: str, kind: str) -> str:
+    """Publish one job message; its Pub/Sub message id. A retryable 503 when Pub/Sub is unreachable.
+
+    The message names the job alone: what the worker needs is on the job's record.
+    """
+    data = json.dumps({"job_id": job_id, "kind": kind}, separators=(",", ":")).encode()
     if not config.is_production() and not os.environ.get(EMULATOR_HOST):
         # Development and tests never reach a real project's queue by accident.
         raise ServiceUnavailableError(f"No job queue: set {EMULATOR_HOST} (make dev starts the Pub/Sub emulator)")
@@ -156,7 +161,6 @@ def reset_publisher() -> None:
 class Delivery:
     job_id: str
     kind: str
-    params: dict[str, Any]
     dead_letter: bool
 
 
@@ -175,13 +179,13 @@ def parse_push(envelope: Any) -> Delivery:
         raise BadMessage("message data is not base64 JSON") from exc
     if not isinstance(body, dict):
         raise BadMessage("message data is not an object")
-    job_id, kind, params = body.get("job_id"), body.get("kind"), body.get("params", {})
+    job_id, kind = body.get("job_id"), body.get("kind")
     if not isinstance(job_id, str) or not job_id or len(job_id) > 200 or "/" in job_id:
         raise BadMessage("message names no job")
-    if kind not in KINDS or not isinstance(params, dict):
+    if kind not in KINDS:
         raise BadMessage("message names no known kind of job")
     dead = isinstance(subscription, str) and subscription.endswith(DEAD_LETTER_SUFFIX + WORKER_SUFFIX)
-    return Delivery(job_id, str(kind), params, dead)
+    return Delivery(job_id, str(kind), dead)
 
 
 def handle_push(request: flask.Request) -> flask.Response:
@@ -189,7 +193,7 @@ def handle_push(request: flask.Request) -> flask.Response:
     import flask
 
     try:
-        delivery = parse_push(request.get_json(silent=True))
+        delivery = parse_push(request.get_json(force=True, silent=True))
     except BadMessage as exc:
         logging.error("job message dropped", reason=str(exc))
         return flask.jsonify({"outcome": "dropped"})
@@ -219,7 +223,8 @@ def run(delivery: Delivery) -> tuple[str, int]:
     logging.info("job running", job_id=job_id, kind=delivery.kind, attempt=held.attempt)
     try:
         with Heartbeat(held):
-            result = _handler(delivery.kind)(jobs.get(job_id) or {"id": job_id}, delivery.params)
+            job = jobs.get(job_id) or {"id": job_id}
+            result = _handler(delivery.kind)(job, job.get("params") or {})
         jobs.succeed(held, result.url, result_expires_at=result.expires_at)
     except jobs.ClaimLost:
         logging.warning("job taken over", job_id=job_id, attempt=held.attempt)
