@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared import config, jobs, logging
 from shared.errors import AppError, ServiceUnavailableError
+from shared.router import Deploy
 
 if TYPE_CHECKING:
     import flask
@@ -50,6 +51,15 @@ MAX_BACKOFF_SECONDS = 600
 # How long Pub/Sub waits for the worker's answer: the longest a job may run (the target's timeout).
 ACK_DEADLINE_SECONDS = 540
 PUBLISH_TIMEOUT_SECONDS = 10.0
+# The `jobWorker` target: a CSV page or a recording chunk in memory at a time, for up to ACK_DEADLINE_SECONDS.
+WORKER_DEPLOY = Deploy(
+    memory="1Gi",
+    timeout=f"{ACK_DEADLINE_SECONDS}s",
+    max_instances=20,
+    env=((config.STORAGE_BUCKET, config.BUCKET_FROM_PLAN),),
+)
+# What the handlers call out with: Daily's API for a fresh download link (Zoom's token comes with its event).
+WORKER_SETTINGS = (config.DAILY_API_KEY,)
 EMULATOR_HOST = "PUBSUB_EMULATOR_HOST"
 ABANDONED = "The job failed after several attempts; start it again"
 

