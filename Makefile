@@ -26,6 +26,7 @@ lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	PYTHONPATH=. .venv/bin/lint-imports --no-logo
 
 deploy-plan: install
 	.venv/bin/python scripts/deploy.py

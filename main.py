@@ -1,6 +1,6 @@
 """Cloud Functions entry module.
 
-`--entry-point=api` serves the whole Base44 API (`shared.router.dispatch`);
+`--entry-point=api` serves the whole Base44 API, as `app.api` assembles it;
 `--entry-point=<documentedName>` serves one documented function;
 `--entry-point=jobWorker` runs the background jobs Pub/Sub pushes to it (`shared.queue`),
 deployed without public access. Targets are
@@ -14,6 +14,7 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from app import security
 from shared import router
 from shared.errors import NotFoundError
 from shared.http import report_missing_settings
@@ -22,9 +23,8 @@ if TYPE_CHECKING:
     import flask
 
 
-def api(request: flask.Request) -> flask.Response:
-    """Every route of the Base44 API: entities, auth, functions, webhook, verification, downloads."""
-    return router.dispatch(request)
+# Every target tells who is calling alike: session tokens, and API keys (`app.security`).
+security.install()
 
 
 def jobWorker(request: flask.Request) -> flask.Response:
@@ -35,6 +35,8 @@ def jobWorker(request: flask.Request) -> flask.Response:
 
 
 def __getattr__(name: str) -> Callable[..., Any]:
+    if name == "api":
+        return _api_service()
     try:
         target = router.load_function(name)
     except NotFoundError as exc:  # what functions-framework expects for an unknown target
@@ -43,6 +45,14 @@ def __getattr__(name: str) -> Callable[..., Any]:
     for module in router.preloads(name):
         importlib.import_module(module)
     return target
+
+
+def _api_service() -> Callable[[flask.Request], flask.Response]:
+    """The `api` target, assembled when it is resolved: a function's own target never loads the whole API."""
+    from app import api as service
+
+    service.install()
+    return service.dispatch
 
 
 def __dir__() -> list[str]:

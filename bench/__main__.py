@@ -8,9 +8,11 @@ import pkgutil
 import sys
 
 import bench
+from app import api
 
 
 def main(selected: list[str]) -> int:
+    api.install()  # the benchmarks call the `api` service as it is deployed
     names = sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_"))
     for name in names:
         if selected and name not in selected:

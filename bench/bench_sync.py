@@ -59,9 +59,9 @@ def _seed(price: str) -> float:
 
 
 def run() -> dict[str, Any]:
+    from domain.payments.catalog import plan_for_checkout, plan_price_id
     from emulator import local_stripe
     from functions.payments import sync_stripe_subscriptions as sync
-    from functions.payments.catalog import plan_for_checkout, plan_price_id
     from shared.auth import Caller, Role
 
     server = local_stripe.start()

@@ -17,15 +17,23 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from emulator import dev_platform
+from shared import config, router
+
 if TYPE_CHECKING:
     from emulator.dev_platform import Platform
 
 STARTED = time.monotonic()
 
 
-def main() -> int:
-    from emulator import dev_platform
+def _assemble() -> None:
+    """The `api` service, imported while the emulators boot: importing every route takes a while too."""
+    from app import api as service  # the whole API: imported here to overlap the emulators' start
 
+    service.install()
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m emulator")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")), help="0: any free port")
     parser.add_argument("--data", type=Path, default=dev_platform.DEFAULT_DATA, help="the data kept between runs")
@@ -37,13 +45,18 @@ def main() -> int:
     signal.signal(signal.SIGTERM, shutdown)
     running = None
     try:
-        running = dev_platform.start(port=args.port, data=args.data, say=lambda text: print(text, flush=True))
+        running = dev_platform.start(
+            _assemble, port=args.port, data=args.data, say=lambda text: print(text, flush=True)
+        )
         _announce(running)
         # Naming what is not configured imports every function: done while already serving.
         threading.Thread(target=_print_missing_settings, daemon=True).start()
         running.serve_forever()
     except KeyboardInterrupt:
         pass  # the server usually handles Ctrl-C itself and returns
+    except RuntimeError as exc:  # a service that would not start, or demo data that is not whole
+        print(f"\nmake dev cannot start: {exc}", file=sys.stderr, flush=True)
+        return 1
     finally:
         print("\nStopping (saving the data first)...", flush=True)
         if running is not None:
@@ -52,8 +65,6 @@ def main() -> int:
 
 
 def _announce(running: Platform) -> None:
-    from shared import config
-
     url, seeded, stripe = running.url, running.seeded, running.stripe
     print(
         f"\nSparkAcademy on {url}  (app id: {config.app_id()})\n"
@@ -63,7 +74,7 @@ def _announce(running: Platform) -> None:
         + f"Kept data: {running.data}  (make dev-reset starts afresh)\n"
         f"Demo accounts (password {seeded['password']}):\n"
         + "".join(f"  {email}\n" for email in seeded["accounts"])
-        + f"\ncreateClient({{ serverUrl: '{url}', appId: '{config.app_id()}' }})\n",
+        + f"\ncreateClient({{ serverUrl: '{url}', appId: '{config.app_id()}', token: '{seeded['app_token']}' }})\n",
         flush=True,
     )
     print(f"Serving {time.monotonic() - STARTED:.1f}s after start. Ctrl-C to stop.", flush=True)
@@ -71,8 +82,6 @@ def _announce(running: Platform) -> None:
 
 def _print_missing_settings() -> None:
     """Name the functions that will answer 503 for want of a setting (e.g. an AI key)."""
-    from shared import config, router
-
     waiting: dict[tuple[str, ...], list[str]] = {}
     for function in router.functions():
         absent = tuple(config.missing(function.spec.required_settings))

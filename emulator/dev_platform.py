@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator import firestore_emulator, local_stripe, paths
+from emulator import demo, firestore_emulator, local_stripe, paths
+from emulator.gateway import create_app
+from emulator.server import make
 from shared import config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,10 +90,12 @@ def _kept_key(path: Path, make: Callable[[], str]) -> str:
     return key
 
 
-def start(port: int = 8080, data: Path = DEFAULT_DATA, say: Callable[[str], None] = print) -> Platform:
-    """Start every service, load the demo data and listen on 127.0.0.1:`port` (0: any free port)."""
-    from emulator.server import make
+def start(
+    assemble: Callable[[], None], port: int = 8080, data: Path = DEFAULT_DATA, say: Callable[[str], None] = print
+) -> Platform:
+    """Start every service, load the demo data and listen on 127.0.0.1:`port` (0: any free port).
 
+    `assemble` mounts the `api` service's routes (the composition point's), while the emulators boot."""
     data.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault(config.ENV, "development")
     os.environ.setdefault(config.PROJECT, "sparkacademy-dev")
@@ -106,14 +110,14 @@ def start(port: int = 8080, data: Path = DEFAULT_DATA, say: Callable[[str], None
     platform = Platform(url=url, data=data, gateway=gateway)
     try:
         _launch_services(platform, say)
-        # Built while the emulators boot: importing every route takes a while too.
-        from emulator import demo
-        from emulator.gateway import create_app
-
+        assemble()  # while the emulators boot: importing every route takes a while too
         app = create_app()
         _wait_for_services(platform, say)
         gateway.set_app(app)
         platform.seeded = demo.load()
+        absent = demo.missing()
+        if absent:  # the seed documents' examples would answer 404: refuse to serve
+            raise RuntimeError("The demo data lacks records the seed examples name: " + ", ".join(absent))
     except BaseException:
         platform.stop()
         raise

@@ -18,7 +18,7 @@ _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
 def create_app() -> flask.Flask:
     app = flask.Flask("sparkacademy-emulator")
-    router.api_routes()  # declare every route before the first request
+    router.api_routes()  # mounted before the first request (app.api.install), or this says so
 
     def everything(path: str = "") -> flask.Response:
         return router.dispatch(flask.request)

@@ -20,14 +20,22 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from emulator import paths, request_log
-from shared import config, router
+from emulator import demo, paths, request_log
+from entities import accounts
+from shared import config, firestore, outbound, router, stripe_client
 from shared.auth import Caller
-from shared.errors import NotFoundError, ServiceUnavailableError, UnsupportedMediaTypeError, UpstreamError
+from shared.errors import (
+    InvalidInputError,
+    NotFoundError,
+    ServiceUnavailableError,
+    UnsupportedMediaTypeError,
+    UpstreamError,
+)
 from shared.http import Reply
 from shared.router import route
+from shared.stripe_client import as_dict, stripe_call, to_major_units
 
 TITLE = "SparkAcademy Functions"
 CHECKOUT = paths.CHECKOUT_PAGES
@@ -107,8 +115,6 @@ def home(_body: Any, _caller: Caller) -> Reply:
 
 
 def _accounts_section() -> str:
-    from emulator import demo
-
     rows = [(email, str(role), demo.demo_password()) for email, _name, role in demo.ACCOUNTS]
     return "<h2>Demo accounts</h2>" + _table(("Email", "Role", "Password"), rows)
 
@@ -131,12 +137,11 @@ def _stripe_section() -> str:
     if not config.get(config.STRIPE_API_BASE):
         state = "real Stripe keys" if config.get(config.STRIPE_SECRET_KEY) else "not configured"
         return f"<h2>Payments</h2><p class='muted'>The local Stripe server is not in use ({state}).</p>"
-    from shared.stripe_client import as_dict, client, stripe_call
 
     try:
         with stripe_call("listing recent payments"):
-            sessions = [as_dict(s) for s in client().v1.checkout.sessions.list(params={"limit": 10}).data]
-            intents = [as_dict(p) for p in client().v1.payment_intents.list(params={"limit": 10}).data]
+            sessions = [as_dict(s) for s in stripe_client.client().v1.checkout.sessions.list(params={"limit": 10}).data]
+            intents = [as_dict(p) for p in stripe_client.client().v1.payment_intents.list(params={"limit": 10}).data]
     except (ServiceUnavailableError, UpstreamError):
         return "<h2>Payments</h2><p class='error'>The local Stripe server does not answer.</p>"
 
@@ -170,10 +175,14 @@ _URL = re.compile(r"https?://[^\s<>\"']+")
 def _mail_section() -> str:
     from google.cloud.firestore import Query
 
-    from shared.firestore import client, io
-
     try:
-        docs = client().collection("mail").order_by("created_date", direction=Query.DESCENDING).limit(20).stream(**io())
+        docs = (
+            firestore.client()
+            .collection("mail")
+            .order_by("created_date", direction=Query.DESCENDING)
+            .limit(20)
+            .stream(**firestore.io())
+        )
         mails = [d.to_dict() or {} for d in docs]
     except Exception:  # noqa: BLE001 - the page still shows the rest
         return "<h2>Mail</h2><p class='error'>The Firestore emulator does not answer.</p>"
@@ -213,7 +222,6 @@ def _requests_section() -> str:
 def checkout_page(_body: Any, _caller: Caller, session_id: str, query: CheckoutQuery) -> Reply:
     """The local Stripe's hosted checkout page for one Checkout Session."""
     session = _checkout_session(session_id)
-    from shared.stripe_client import to_major_units
 
     currency = str(session.get("currency") or "usd")
     items = (session.get("line_items") or {}).get("data") or []
@@ -302,20 +310,20 @@ def _email(session: dict[str, Any]) -> str:
     """The session's customer's email, as Stripe's page shows it."""
     if not session.get("customer"):
         return ""
-    from shared.stripe_client import as_dict, client, stripe_call
 
     with stripe_call("reading the customer"):
-        return str(as_dict(client().v1.customers.retrieve(str(session["customer"]))).get("email") or "")
+        return str(as_dict(stripe_client.client().v1.customers.retrieve(str(session["customer"]))).get("email") or "")
 
 
 def _checkout_session(session_id: str) -> dict[str, Any]:
     _local_stripe_url()
     if not re.fullmatch(_SESSION_ID, session_id):
         raise NotFoundError("No such checkout session")
-    from shared.stripe_client import as_dict, client, stripe_call
 
     with stripe_call("reading the checkout session", not_found="No such checkout session"):
-        return as_dict(client().v1.checkout.sessions.retrieve(session_id, params={"expand": ["line_items"]}))
+        return as_dict(
+            stripe_client.client().v1.checkout.sessions.retrieve(session_id, params={"expand": ["line_items"]})
+        )
 
 
 # --- billing portal -------------------------------------------------------------------
@@ -437,10 +445,6 @@ def reset_password_page(_body: Any, _caller: Caller, query: ResetQuery) -> Reply
 @route("POST", "/reset-password", name="dev.resetPasswordSave", **{**_FORM, "rate": ("auth",)})
 def reset_password(req: Any, _caller: Caller) -> Reply:
     """Set the new password with the mailed token (the same code as `auth/reset-password`)."""
-    from pydantic import ValidationError
-
-    from entities import accounts
-    from shared.errors import InvalidInputError
 
     _development_only()
     form = _form(req)
@@ -455,6 +459,55 @@ def reset_password(req: Any, _caller: Caller) -> Reply:
     except InvalidInputError:
         return _see_other(f"/reset-password?{urlencode({'error': 'invalid_token'})}")
     return _see_other("/reset-password?done=true")
+
+
+# --- email verification ---------------------------------------------------------------
+
+
+class VerifyEmailQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(default="", max_length=200)
+    done: bool = False
+    error: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$")
+
+
+@route("GET", "/verify-email", name="dev.verifyEmail", query=VerifyEmailQuery, errors=(NotFoundError,), **_PAGE)
+def verify_email_page(_body: Any, _caller: Caller, query: VerifyEmailQuery) -> Reply:
+    """Where the sign-up mail's link leads under `make dev`: one button that verifies the address.
+
+    Opening the link changes nothing (mail scanners open links too); the button posts the token.
+    """
+    _development_only()
+    if query.done:
+        return _html("Email verified", '<h1 id="result">Email verified</h1><p>Your address is confirmed.</p>')
+    if query.error:
+        message = "This link is invalid or has expired: sign up again or ask for a new one."
+        return _html("Email not verified", f'<h1>Email not verified</h1><p class="error" role="alert">{message}</p>')
+    body = (
+        "<h1>Verify your email address</h1>"
+        '<form class="card" method="post" action="/verify-email">'
+        f'<input type="hidden" name="token" value="{_e(query.token)}">'
+        '<button type="submit" id="verify">Verify my address</button></form>'
+    )
+    return _html("Verify email", body)
+
+
+@route("POST", "/verify-email", name="dev.verifyEmailSave", **{**_FORM, "rate": ("auth",)})
+def verify_email(req: Any, _caller: Caller) -> Reply:
+    """Verify with the mailed token (the same code as `POST /api/auth/verify-email`)."""
+    from rest import accounts as rest_accounts
+    from shared.errors import InvalidInputError
+
+    _development_only()
+    token = str(_form(req).get("token", ""))[:200]
+    try:
+        if not token:
+            raise InvalidInputError("No token")
+        rest_accounts.verify_email(token)
+    except InvalidInputError:
+        return _see_other(f"/verify-email?{urlencode({'error': 'invalid_token'})}")
+    return _see_other("/verify-email?done=true")
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -476,8 +529,6 @@ def _local_stripe_url() -> str:
 
 def _control(method: str, path: str, data: dict[str, str] | None = None) -> Any:
     import requests
-
-    from shared import outbound
 
     try:
         return outbound.session("stripe").request(method, _local_stripe_url() + path, data=data, timeout=30)
@@ -528,7 +579,6 @@ def _table(heads: Iterable[str], rows: Iterable[Iterable[Any]], *, escaped: bool
 
 def _amount(obj: dict[str, Any], field: str) -> str:
     """A Stripe amount (minor units) in its currency's major unit."""
-    from shared.stripe_client import to_major_units
 
     currency = str(obj.get("currency") or "usd")
     return f"{to_major_units(int(obj.get(field) or 0), currency):.2f} {currency.upper()}"

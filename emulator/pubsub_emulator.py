@@ -25,6 +25,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +117,6 @@ def make_queue(
     """
     from google.api_core.exceptions import AlreadyExists, NotFound
     from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
-    from google.protobuf.duration_pb2 import Duration
 
     names = names or queue.names()
     policy = policy or DeliveryPolicy()
@@ -137,8 +137,8 @@ def make_queue(
                         "max_delivery_attempts": policy.max_delivery_attempts,
                     },
                     "retry_policy": {
-                        "minimum_backoff": Duration(seconds=policy.min_backoff_seconds),
-                        "maximum_backoff": Duration(seconds=policy.max_backoff_seconds),
+                        "minimum_backoff": timedelta(seconds=policy.min_backoff_seconds),
+                        "maximum_backoff": timedelta(seconds=policy.max_backoff_seconds),
                     },
                 },
             ),

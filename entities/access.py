@@ -25,12 +25,14 @@ opens its course only while the caller's tier still includes it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
 from entities import store
 from entities.course import is_paid, teaches
+from entities.enrollment import SUBSCRIBED_SOURCES
+from entities.licences import lapsed
 from entities.query import FIRESTORE_IN_LIMIT
 from shared import config
 from shared.auth import Caller
@@ -54,7 +56,6 @@ FREE, PREMIUM, ENTERPRISE = "free", "premium", "enterprise"
 TIER_OF_PLAN = {"monthly": PREMIUM, "annual": PREMIUM, "enterprise": ENTERPRISE}
 # Subscription states that still give the plan's tier; past_due keeps it while Stripe retries.
 TIER_STATUSES = ("active", "trialing", "past_due")
-SUBSCRIBED_SOURCES = frozenset({"subscription"})
 
 
 def tier(email: str | None) -> str:
@@ -88,18 +89,6 @@ def enrollment_source(caller: Caller, course: dict[str, Any]) -> str:
                 details={"course_id": course.get("id"), "reason": "free_tier_limit", "limit": limit},
             )
     return "free"
-
-
-def access_until(caller: Caller, course: dict[str, Any], source: str) -> str | None:
-    """When an enrollment made now stops opening the course: the course's `access_days` after
-    today, or for a subscription the end of its paid period (renewals carry it on: the tier is
-    what counts while it lasts); None when neither sets an end."""
-    if source in SUBSCRIBED_SOURCES:
-        return None
-    days = course.get("access_days")
-    if not days:
-        return None
-    return (datetime.now(UTC) + timedelta(days=int(days))).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # A grant takes the caller and the courses not yet fully open to them, and answers the
@@ -139,8 +128,6 @@ def _enrolled(caller: Caller, courses: list[dict[str, Any]]) -> dict[str, View]:
 
 def _within_licence(enrollments: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Enrollments an organization's licence paid for open the course only while the licence is in force."""
-    from entities.licences import lapsed
-
     ended = lapsed(enrollments)
     return [e for e in enrollments if e["id"] not in ended] if ended else enrollments
 

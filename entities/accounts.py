@@ -6,6 +6,10 @@ reset tokens are stored only as SHA-256 digests and expire after an hour. Mail
 is queued in the `mail` collection (the shape Firebase's Trigger Email
 extension sends from). Failed sign-ins are counted by `entities.lockout`; sessions
 end through `shared.sessions`.
+
+Every password sign-in, on either surface, goes through `password_sign_in`: once
+an account has MFA on (`entities.mfa`), the password alone yields a challenge,
+never a token.
 """
 
 from __future__ import annotations
@@ -15,11 +19,11 @@ import re
 import secrets
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from entities import lockout, store
+from entities import lockout, mfa, store
 from entities.user import self_profile
 from shared import auth, config, logging, redirects, sessions
 from shared.auth import USER_ROLES, Caller, Role
@@ -28,6 +32,7 @@ from shared.errors import (
     ForbiddenError,
     InvalidCredentialsError,
     InvalidInputError,
+    MfaRequiredError,
     UnauthenticatedError,
 )
 from shared.firestore import LOCK_WAIT_SECONDS, client, existing_data, io, new_id, now_iso, run_transaction
@@ -73,7 +78,14 @@ class RegisterRequest(RequestModel):
 class LoginRequest(RequestModel):
     email: str = Field(max_length=320)
     password: str = Field(max_length=256)
+    mfa_code: str | None = Field(default=None, max_length=32, description="A TOTP or backup code, for MFA accounts")
     turnstile_token: str | None = Field(default=None, max_length=4096)  # sent by the SDK; no captcha here
+
+
+class MfaVerifyRequest(RequestModel):
+    token: str = Field(min_length=6, max_length=64, description="A TOTP code or a backup code")
+    type: Literal["totp", "backup"] = "totp"
+    challenge_token: str = Field(min_length=10, max_length=200, description="From the MFA-required answer")
 
 
 class ResetRequest(RequestModel):
@@ -105,7 +117,8 @@ def session_for(user: dict[str, Any]) -> dict[str, Any]:
         "access_token": token,
         "token_type": "Bearer",
         "expires_at": expires_at,
-        "user": user,
+        # The seed's user carries `created_at`; records name it `created_date` (with microseconds).
+        "user": {**user, "created_at": str(user.get("created_date") or "")[:19] + "Z"},
         "session": {"token": token, "expires_at": expires_at},
     }
 
@@ -232,16 +245,50 @@ def user_by_email(email: str) -> dict[str, Any] | None:
 
 
 def login(body: LoginRequest) -> dict[str, Any]:
-    """One answer for unknown email and wrong password, so accounts cannot be probed.
+    """The Base44 sign-in: a session for the password (and, with MFA on, the second factor)."""
+    return session_for(password_sign_in(body.email, body.password, body.mfa_code))
 
-    Both count towards the same lockout (`entities.lockout`), keyed by the address.
+
+def password_sign_in(email: str, password: str, mfa_code: str | None, remember_me: bool = False) -> dict[str, Any]:
+    """The user that a password sign-in opens, on every surface.
+
+    One answer for unknown email and wrong password, so accounts cannot be probed;
+    both count towards the same lockout (`entities.lockout`), keyed by the address.
+    With MFA on, the password alone raises `MfaRequiredError` carrying a challenge
+    for `complete_mfa_sign_in`; a code given inline (`mfa_code`) is checked at once.
     """
-    user, attempt, stored = verified_user(body.email, body.password)
+    user, attempt, stored = verified_user(email, password)
+    if mfa.is_enabled(user["id"]):
+        if mfa_code is None:
+            # The attempt stays counted: a right password alone does not clear the lockout.
+            token = mfa.challenge(user, remember_me)
+            raise MfaRequiredError(details={"challenge_token": token, "expires_in": mfa.CHALLENGE_TTL_SECONDS})
+        kind = "totp" if mfa_code.strip().isdigit() else "backup"
+        if not mfa.check_code(user["id"], mfa_code, kind):
+            lockout.failed(attempt)
+            raise InvalidCredentialsError("Invalid MFA code")
     lockout.succeeded(attempt)
     if user.get("disabled"):
         raise ForbiddenError("This account is disabled")
     if auth.password_needs_rehash(stored):
-        set_password(user["id"], body.password)
+        set_password(user["id"], password)
+    return user
+
+
+def complete_mfa_sign_in(challenge_token: str, code: str, kind: str) -> tuple[dict[str, Any], bool]:
+    """The user (and remember_me) of a sign-in that answered MFA-required, given its second factor."""
+    user_id, remember_me = mfa.complete(challenge_token, code, kind)
+    user = store.find("User", user_id)
+    if user is None:
+        raise UnauthenticatedError("This account no longer exists")
+    if user.get("disabled"):
+        raise ForbiddenError("This account is disabled")
+    return user, remember_me
+
+
+def verify_mfa(body: MfaVerifyRequest) -> dict[str, Any]:
+    """The Base44 completion of an MFA sign-in: the session the password alone did not open."""
+    user, _remember_me = complete_mfa_sign_in(body.challenge_token, body.token, body.type)
     return session_for(user)
 
 

@@ -15,20 +15,29 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any, TypeVar
 
-from entities import store
+from entities import enrolling, policies, store
 from entities.base import BUILTIN_FIELDS, EntityType, check_id
 from entities.query import FIELD_PATTERN, Logic, Node, matches, parse, parse_sort, sort_key
 from shared.auth import Caller
-from shared.errors import AppError, ForbiddenError, InvalidInputError, NotFoundError, UnauthenticatedError
+from shared.errors import (
+    AppError,
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    UnauthenticatedError,
+)
 from shared.http import load_json
 from shared.models import ID_PATTERN
 
 T = TypeVar("T")
+# Entities whose new records set off further writes, made in the same transaction as the records.
+INSERTERS: dict[str, Callable[..., list[dict[str, Any]]]] = {"Enrollment": enrolling.insert}
 
 
 def _entity(name: str, caller: Caller) -> EntityType:
     etype = store.entity_type(name)
-    if not caller.is_authenticated and not etype.policy.anonymous_read:
+    if not caller.is_authenticated and not policies.of(etype.name).anonymous_read:
         raise UnauthenticatedError()
     return etype
 
@@ -60,11 +69,11 @@ def _guard_protected(etype: EntityType, caller: Caller, data: dict[str, Any], ex
 
 
 def _view(etype: EntityType, caller: Caller) -> store.View:
-    return partial(etype.policy.visible, caller)
+    return partial(policies.of(etype.name).visible, caller)
 
 
 def _shown(etype: EntityType, caller: Caller, record: dict[str, Any]) -> dict[str, Any]:
-    return etype.policy.visible(caller, [record])[0]
+    return policies.of(etype.name).visible(caller, [record])[0]
 
 
 def _root(field: str) -> str:
@@ -81,7 +90,7 @@ def _named_fields(node: Node) -> Iterator[str]:
 
 def _refuse_hidden(etype: EntityType, caller: Caller, q: Any, sort: Any = None) -> None:
     """Filtering or sorting on a field hidden from the caller would reveal it: refused."""
-    hidden = etype.policy.hidden_fields(caller)
+    hidden = policies.of(etype.name).hidden_fields(caller)
     if not hidden:
         return
     named = set(_named_fields(parse(q)))
@@ -105,7 +114,7 @@ def list_records(name: str, caller: Caller, args: Mapping[str, str]) -> list[dic
         limit=args.get("limit"),
         skip=args.get("skip"),
         fields=_fields(args),
-        scope=etype.policy.read_scope(caller),
+        scope=policies.of(etype.name).read_scope(caller),
         view=_view(etype, caller),
         ad_hoc=True,
     )
@@ -113,7 +122,7 @@ def list_records(name: str, caller: Caller, args: Mapping[str, str]) -> list[dic
 
 def page_records(name: str, caller: Caller, args: Mapping[str, str]) -> dict[str, Any]:
     etype = _entity(name, caller)
-    scope = etype.policy.read_scope(caller)
+    scope = policies.of(etype.name).read_scope(caller)
     q = _q(args)
     if args.get("distinct"):
         return _distinct(etype, caller, q, args["distinct"], scope)
@@ -136,7 +145,7 @@ def _distinct(etype: EntityType, caller: Caller, q: Any, field: str, scope: dict
     if not FIELD_PATTERN.match(field):
         raise InvalidInputError("Invalid distinct field")
     _refuse_hidden(etype, caller, q)
-    hidden = _root(field) in etype.policy.hidden_fields(caller)
+    hidden = _root(field) in policies.of(etype.name).hidden_fields(caller)
     rows = store.query(
         etype.name,
         q,
@@ -160,7 +169,7 @@ def count_records(name: str, caller: Caller, args: Mapping[str, str]) -> dict[st
     etype = _entity(name, caller)
     q = _q(args)
     _refuse_hidden(etype, caller, q)
-    return {"count": store.count(etype.name, q, scope=etype.policy.read_scope(caller), ad_hoc=True)}
+    return {"count": store.count(etype.name, q, scope=policies.of(etype.name).read_scope(caller), ad_hoc=True)}
 
 
 def _in_scope(record: dict[str, Any], scope: dict[str, Any] | None) -> bool:
@@ -170,7 +179,7 @@ def _in_scope(record: dict[str, Any], scope: dict[str, Any] | None) -> bool:
 def _find_visible(etype: EntityType, caller: Caller, entity_id: str) -> dict[str, Any]:
     """The complete record, if the caller's read scope includes it; else a 404."""
     check_id(entity_id)
-    scope = etype.policy.read_scope(caller)
+    scope = policies.of(etype.name).read_scope(caller)
     found = store.find(etype.name, entity_id)
     if found is None or not _in_scope(found, scope):
         raise NotFoundError(f"{etype.name} {entity_id} not found", details={"entity": etype.name, "id": entity_id})
@@ -190,7 +199,7 @@ def _creatable(etype: EntityType, caller: Caller, data: Any) -> dict[str, Any]:
     if data.get("created_by") not in (None, caller.email) and not caller.is_admin:
         raise ForbiddenError("created_by is the signed-in user")
     _guard_protected(etype, caller, data, {})
-    checked = etype.policy.check_create(caller, {k: v for k, v in data.items() if k not in BUILTIN_FIELDS})
+    checked = policies.of(etype.name).check_create(caller, {k: v for k, v in data.items() if k not in BUILTIN_FIELDS})
     return store.validated(etype.name, checked)
 
 
@@ -202,10 +211,27 @@ def _new_record(etype: EntityType, caller: Caller, data: Any) -> dict[str, Any]:
     return store.record(etype.name, clean, created_by=created_by, id=new_id)
 
 
+def _insert(etype: EntityType, records: list[dict[str, Any]], *, bulk: bool) -> list[dict[str, Any]]:
+    """Write new records, with what they set off in the same transaction; a record already there is a 409
+    (named by index in a bulk request)."""
+    if etype.name in INSERTERS:
+        return INSERTERS[etype.name](records, bulk=bulk)
+    if not bulk:
+        return [store.insert(etype.name, record) for record in records]
+    return store.create_all(etype.name, records)
+
+
 def create_record(name: str, caller: Caller, data: Any) -> dict[str, Any]:
     etype = _entity(name, caller)
-    created = store.insert(etype.name, _new_record(etype, caller, data))
-    etype.policy.after_write(created)
+    record = _new_record(etype, caller, data)
+    try:
+        [created] = _insert(etype, [record], bulk=False)
+    except ConflictError:
+        if not etype.upsert:
+            raise
+        # The record of this natural key exists: creating it again updates it, checked as an update.
+        return update_record(name, caller, record["id"], data)
+    policies.of(etype.name).after_write(created)
     return _shown(etype, caller, created)
 
 
@@ -248,32 +274,34 @@ def bulk_create(name: str, caller: Caller, items: Any) -> list[dict[str, Any]]:
         unique(index, doc["id"])  # natural ids: the same enrollment twice
         return doc
 
-    created = store.create_all(etype.name, _checked_items(items, creatable))
+    created = _insert(etype, _checked_items(items, creatable), bulk=True)
     for record in created:
-        etype.policy.after_write(record)
-    return etype.policy.visible(caller, created)
+        policies.of(etype.name).after_write(record)
+    return policies.of(etype.name).visible(caller, created)
 
 
 def _allowed_changes(etype: EntityType, caller: Caller, existing: dict[str, Any], changes: Any) -> dict[str, Any]:
     if not isinstance(changes, dict):
         raise InvalidInputError(f"An update to {etype.name} must be a JSON object")
     _guard_protected(etype, caller, changes, existing)
-    return etype.policy.check_update(caller, existing, {k: v for k, v in changes.items() if k not in BUILTIN_FIELDS})
+    return policies.of(etype.name).check_update(
+        caller, existing, {k: v for k, v in changes.items() if k not in BUILTIN_FIELDS}
+    )
 
 
 def update_record(name: str, caller: Caller, entity_id: str, changes: Any) -> dict[str, Any]:
     etype = _entity(name, caller)
     existing = _find_visible(etype, caller, entity_id)
     updated = store.update(etype.name, entity_id, _allowed_changes(etype, caller, existing, changes))
-    etype.policy.after_write(updated)
-    etype.policy.after_change(existing, updated)
+    policies.of(etype.name).after_write(updated)
+    policies.of(etype.name).after_change(existing, updated)
     return _shown(etype, caller, updated)
 
 
 def bulk_update(name: str, caller: Caller, items: Any) -> list[dict[str, Any]]:
     """All or nothing: every item is checked first, then all are written in one transaction."""
     etype = _entity(name, caller)
-    scope = etype.policy.read_scope(caller)
+    scope = policies.of(etype.name).read_scope(caller)
     found = store.find_all(etype.name, [i["id"] for i in store.check_bulk(items) if _has_id(i)])
     unique = _first_time("id")
 
@@ -290,9 +318,9 @@ def bulk_update(name: str, caller: Caller, items: Any) -> list[dict[str, Any]]:
 
     updated = store.update_all(etype.name, _checked_items(items, allowed))
     for record in updated:
-        etype.policy.after_write(record)
-        etype.policy.after_change(found[record["id"]], record)
-    return etype.policy.visible(caller, updated)
+        policies.of(etype.name).after_write(record)
+        policies.of(etype.name).after_change(found[record["id"]], record)
+    return policies.of(etype.name).visible(caller, updated)
 
 
 def _has_id(item: Any) -> bool:
@@ -302,9 +330,9 @@ def _has_id(item: Any) -> bool:
 def delete_record(name: str, caller: Caller, entity_id: str) -> dict[str, Any]:
     etype = _entity(name, caller)
     existing = _find_visible(etype, caller, entity_id)
-    etype.policy.check_delete(caller, existing)
+    policies.of(etype.name).check_delete(caller, existing)
     store.delete(etype.name, entity_id)
-    etype.policy.after_change(existing, None)
+    policies.of(etype.name).after_change(existing, None)
     return {"success": True}
 
 
@@ -312,7 +340,7 @@ def delete_many(name: str, caller: Caller, query: Any) -> dict[str, Any]:
     etype = _entity(name, caller)
     if not caller.is_admin:
         raise ForbiddenError("Only administrators delete by query")
-    deleted = store.delete_matching(etype.name, query, scope=etype.policy.read_scope(caller), ad_hoc=True)
+    deleted = store.delete_matching(etype.name, query, scope=policies.of(etype.name).read_scope(caller), ad_hoc=True)
     return {"success": True, "deleted": deleted}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -83,11 +83,12 @@ class EntityType:
     name: str
     model: type[EntityModel]
     id_prefix: str
-    policy: Policy = field(default_factory=Policy)
     # Fields only the server (functions, admins) may set through the entity API.
     protected_fields: frozenset[str] = frozenset()
     # Derives the id from the record's natural key, making creation exactly-once.
     natural_id: Callable[[dict[str, Any]], str] | None = None
+    # With a natural id: creating an existing record updates it (the seed's "update progress").
+    upsert: bool = False
     # Fields filtered together, then the sort field (or a tuple: the sort field and range
     # fields): each group is a composite index. entities.indexes adds every `*_id`/`*_email`
     # field with `created_date` and writes firestore.indexes.json.

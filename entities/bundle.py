@@ -36,4 +36,4 @@ class BundlePolicy(Policy):
         return None if caller.is_admin else {"is_published": True}
 
 
-ENTITY = EntityType(name="Bundle", model=Bundle, id_prefix="bnd", policy=BundlePolicy())
+ENTITY = EntityType(name="Bundle", model=Bundle, id_prefix="bnd")

@@ -182,4 +182,4 @@ class CertificatePolicy(Policy):
         raise ForbiddenError("Certificates are kept; revoke one instead")
 
 
-ENTITY = EntityType(name=COLLECTION, model=Certificate, id_prefix="cert", policy=CertificatePolicy())
+ENTITY = EntityType(name=COLLECTION, model=Certificate, id_prefix="cert")

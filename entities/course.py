@@ -8,9 +8,9 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import Field, model_validator
 
-from entities.base import EntityModel, EntityType, Policy, require_signed_in
-from shared.auth import Caller, Role
-from shared.errors import ConflictError, ForbiddenError
+from entities.base import EntityModel, EntityType
+from entities.search import course_tokens
+from shared.auth import Caller
 from shared.firestore import new_id
 
 
@@ -102,7 +102,6 @@ class Course(EntityModel):
                 if item in seen:
                     raise ValueError(f"duplicate module or lesson id {item}")
                 seen.add(str(item))
-        from entities.search import course_tokens
 
         # Derived, whatever a writer sent: assigned quietly (validate_assignment would re-run this).
         object.__setattr__(self, "is_free", not self.price)
@@ -113,6 +112,18 @@ class Course(EntityModel):
 
 def is_paid(course: dict[str, Any]) -> bool:
     return bool(course.get("price"))
+
+
+def duration_hours(course: dict[str, Any]) -> float:
+    """The course's stated hours, else its stated minutes, else the sum of its lessons' minutes.
+
+    One answer for every listing (7P course list, detail and marketplace)."""
+    if course.get("duration_hours") is not None:
+        return float(course["duration_hours"])
+    minutes = course.get("duration") or sum(
+        int(lesson.get("duration") or 0) for m in course.get("modules") or [] for lesson in m.get("lessons") or []
+    )
+    return round(float(minutes) / 60, 1)
 
 
 def lesson_ids(course: dict[str, Any]) -> list[str]:
@@ -137,92 +148,11 @@ def named_lesson_ids(data: dict[str, Any]) -> list[str]:
     ]
 
 
-def refuse_clashes(data: dict[str, Any], own_id: str | None) -> None:
-    """409 when another course has the slug or one of the lesson ids: a lesson id finds its one course."""
-    from google.cloud.firestore import FieldFilter
-
-    from entities import store
-    from entities.query import FIRESTORE_IN_LIMIT
-    from shared.firestore import io
-
-    slug = data.get("slug")
-    if isinstance(slug, str) and any(c["id"] != own_id for c in store.query("Course", {"slug": slug}, limit=2)):
-        raise ConflictError("Another course has this slug", details={"slug": slug})
-    wanted = named_lesson_ids(data)
-    for start in range(0, len(wanted), FIRESTORE_IN_LIMIT):
-        chunk = wanted[start : start + FIRESTORE_IN_LIMIT]
-        found = store.collection("Course").where(filter=FieldFilter("lesson_ids", "array_contains_any", chunk))
-        for snapshot in found.limit(2).stream(**io()):
-            if snapshot.id != own_id:
-                taken = sorted(set(chunk) & set((snapshot.to_dict() or {}).get("lesson_ids") or []))
-                raise ConflictError("Lesson ids belong to another course", details={"lesson_ids": taken})
-
-
-class CoursePolicy(Policy):
-    anonymous_read = True
-
-    def read_scope(self, caller: Caller) -> dict[str, Any] | None:
-        if caller.is_admin:
-            return None
-        if caller.role == Role.INSTRUCTOR:
-            return {
-                "$or": [
-                    {"is_published": True},
-                    {"instructor_email": caller.email},
-                    {"created_by": caller.email},
-                ]
-            }
-        return {"is_published": True}
-
-    def check_create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
-        require_signed_in(caller)
-        refuse_clashes(data, None)
-        if caller.is_admin:
-            return data
-        if caller.role != Role.INSTRUCTOR:
-            raise ForbiddenError("Only instructors and admins create courses")
-        if data.get("instructor_email") not in (None, caller.email):
-            raise ForbiddenError("Instructors create courses under their own name")
-        return {**data, "instructor_email": caller.email}
-
-    def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-        require_signed_in(caller)
-        if caller.is_admin:
-            refuse_clashes(changes, existing.get("id"))
-            return changes
-        if caller.role != Role.INSTRUCTOR or not teaches(caller, existing):
-            raise ForbiddenError("Only the course's instructor or an admin may change it")
-        if changes.get("instructor_email", existing.get("instructor_email")) != existing.get("instructor_email"):
-            raise ForbiddenError("Only an admin may hand a course to another instructor")
-        refuse_clashes(changes, existing.get("id"))
-        return changes
-
-    def check_delete(self, caller: Caller, existing: dict[str, Any]) -> None:
-        self.check_update(caller, existing, {})
-
-    def after_write(self, record: dict[str, Any]) -> None:
-        # Lessons or quizzes may have changed: completion is derived from the record, so re-derive it.
-        from entities.progress import recompute_course
-
-        recompute_course(record["id"])
-
-    def visible(self, caller: Caller, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        from entities import access
-
-        return access.visible(caller, records)
-
-    def hidden_fields(self, caller: Caller) -> frozenset[str]:
-        from entities import access
-
-        return frozenset() if caller.is_admin else access.CONTENT_FIELDS
-
-
 SERVER_FIELDS = frozenset({"rating", "rating_count", "rating_total", "total_students"})
 ENTITY = EntityType(
     name="Course",
     model=Course,
     id_prefix="crs",
-    policy=CoursePolicy(),
     protected_fields=SERVER_FIELDS,
     # The catalogue: published courses by date, price or title; by category or level.
     indexes=(

@@ -4,16 +4,15 @@ same enrollment can never be created twice, whoever races to create it."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from entities import store
-from entities.base import EntityModel, EntityType, Policy, require_signed_in
-from shared.auth import Caller, Role
-from shared.errors import ForbiddenError, InvalidInputError
+from entities.base import EntityModel, EntityType
 
 STUDENT_WRITABLE = frozenset({"last_accessed"})
+# Sources whose access ends with the plan, not a date: the tier is what counts while it lasts.
+SUBSCRIBED_SOURCES = frozenset({"subscription"})
 
 
 class Enrollment(EntityModel):
@@ -31,7 +30,7 @@ class Enrollment(EntityModel):
     organization_id: str | None = None
     time_spent_seconds: int = Field(default=0, ge=0)  # the lessons' time, kept by the server
     quiz_score_average: float | None = Field(default=None, ge=0, le=100)  # of the best scores, kept by the server
-    access_until: str | None = None  # UTC ISO 8601; None: no end (see `entities.access.access_until`)
+    access_until: str | None = None  # UTC ISO 8601; None: no end (see `entities.enrolling.access_until`)
     rating: int | None = Field(default=None, ge=1, le=5)  # the learner's one rating of the course
     rated_at: str | None = None
 
@@ -41,69 +40,10 @@ def enrollment_id(course_id: str, student_email: str) -> str:
     return f"enr_{digest[:24]}"
 
 
-class EnrollmentPolicy(Policy):
-    def read_scope(self, caller: Caller) -> dict[str, Any] | None:
-        require_signed_in(caller)
-        if caller.role == Role.ORG_ADMIN and caller.org_id:
-            return {"$or": [{"student_email": caller.email}, {"organization_id": caller.org_id}]}
-        return None if caller.is_admin else {"student_email": caller.email}
-
-    def check_create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
-        require_signed_in(caller)
-        if caller.is_admin:
-            return {"source": "admin", **data}
-        if caller.role == Role.ORG_ADMIN and data.get("student_email") not in (None, caller.email):
-            from entities.licences import enterprise_enrollment
-
-            return enterprise_enrollment(caller, data)
-        if data.get("student_email") not in (None, caller.email):
-            raise ForbiddenError("Students enroll only themselves")
-        course_id = data.get("course_id")
-        if not isinstance(course_id, str):
-            raise InvalidInputError(
-                "course_id is required",
-                details={"fields": [{"field": "course_id", "type": "missing", "message": "course_id is required"}]},
-            )
-        course = store.find("Course", course_id)
-        if course is None or not course.get("is_published"):
-            raise InvalidInputError("Course is not open for enrollment", details={"course_id": course_id})
-        from entities.access import access_until, enrollment_source
-
-        source = enrollment_source(caller, course)
-        return {
-            **data,
-            "access_until": access_until(caller, course, source),  # the course's policy, never the client's
-            "student_email": caller.email,
-            "student_id": caller.user_id,
-            "status": "active",
-            "source": source,
-            "progress_percent": 0,
-            "completed_at": None,
-        }
-
-    def after_write(self, record: dict[str, Any]) -> None:
-        if record.get("created_date") == record.get("updated_date"):  # just created, not updated
-            from functions.learning.ratings import count_students
-
-            count_students([record["course_id"]])
-
-    def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-        require_signed_in(caller)
-        if caller.is_admin:
-            return changes
-        if not caller.owns(existing.get("student_email")):
-            raise ForbiddenError("Not your enrollment")
-        refused = sorted(k for k, v in changes.items() if k not in STUDENT_WRITABLE and existing.get(k) != v)
-        if refused:
-            raise ForbiddenError("Students may change only last_accessed", details={"fields": refused})
-        return changes
-
-
 ENTITY = EntityType(
     name="Enrollment",
     model=Enrollment,
     id_prefix="enr",
-    policy=EnrollmentPolicy(),
     protected_fields=frozenset({"time_spent_seconds", "quiz_score_average", "rating", "rated_at"}),
     natural_id=lambda data: enrollment_id(str(data["course_id"]), str(data["student_email"])),
     # A course's or a status's enrollments by date or progress; recent ones above a progress.

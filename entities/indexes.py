@@ -21,6 +21,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from entities.base import BUILTIN_FIELDS, EntityType
 from entities.query import FieldKind, Index, IndexField, Schema
+from entities.registry import ENTITIES
 
 INDEX_FILE = Path(__file__).resolve().parent.parent / "firestore.indexes.json"
 DEFAULT_SORT_FIELD = "created_date"
@@ -95,21 +96,16 @@ def indexes_of(etype: EntityType) -> list[Index]:
 
 @cache
 def schema(name: str) -> Schema:
-    from entities.registry import ENTITIES
-
     return schema_of(ENTITIES[name])
 
 
 @cache
 def declared(name: str) -> frozenset[Index]:
-    from entities.registry import ENTITIES
-
     return frozenset(indexes_of(ENTITIES[name]))
 
 
 def document() -> dict[str, Any]:
     """The composite indexes of every entity, in the Firebase CLI's `firestore.indexes.json` form."""
-    from entities.registry import ENTITIES
 
     def field(f: IndexField) -> dict[str, str]:
         return {"fieldPath": f.field, "arrayConfig" if f.mode == "CONTAINS" else "order": f.mode}

@@ -16,10 +16,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from entities import tenancy
-from entities.base import EntityModel, EntityType, Policy
-from shared.auth import Caller
-from shared.errors import ForbiddenError
+from entities.base import EntityModel, EntityType
 
 ENV_NAME = re.compile(r"^(BAMBOOHR|WORKDAY)_[A-Z0-9_]{1,60}\Z")
 # Which credentials each provider takes, by role -> environment variable name.
@@ -81,29 +78,9 @@ class Integration(EntityModel):
         return self
 
 
-class IntegrationPolicy(Policy):
-    def read_scope(self, caller: Caller) -> dict[str, Any] | None:
-        tenancy.require_manager(caller)
-        return tenancy.scope(caller)
-
-    def check_create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
-        return tenancy.placed(caller, data)
-
-    def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-        tenancy.require_manager(caller)
-        for fixed in ("organization_id", "provider"):
-            if fixed in changes and changes[fixed] != existing.get(fixed):
-                raise ForbiddenError("An integration keeps its organization and provider", details={"fields": [fixed]})
-        return changes
-
-    def check_delete(self, caller: Caller, existing: dict[str, Any]) -> None:
-        tenancy.require_manager(caller)
-
-
 ENTITY = EntityType(
     name="Integration",
     model=Integration,
     id_prefix="int",
-    policy=IntegrationPolicy(),
     protected_fields=frozenset({"credentials", *SERVER_STATE}),
 )

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from entities import store, tenancy
+from entities import enrolling, store, tenancy
 from entities.course import is_paid
 from entities.enrollment import enrollment_id
-from entities.organization import POOL, member
+from entities.organization import POOL
 from shared.auth import Caller
 from shared.errors import ForbiddenError, InvalidInputError, NotFoundError
 from shared.firestore import LOCK_WAIT_SECONDS, client, existing_data, now_iso, run_transaction
@@ -91,7 +91,7 @@ def enterprise_enrollment(caller: Caller, data: dict[str, Any]) -> dict[str, Any
     """An org admin's enrollment of a member: checked, its seat taken, its fields set by the server."""
     org = tenancy.organization_for(caller, data.get("organization_id") or caller.org_id)
     email = str(data.get("student_email") or "").strip().lower()
-    membership = member(org["id"], email)
+    membership = tenancy.member(org["id"], email)
     if membership is None:
         raise NotFoundError(
             "Not a member of your organization", details={"entity": "Membership", "student_email": email}
@@ -102,18 +102,16 @@ def enterprise_enrollment(caller: Caller, data: dict[str, Any]) -> dict[str, Any
     course = store.find("Course", course_id) if isinstance(course_id, str) and course_id else None
     if course is None or not course.get("is_published"):
         raise InvalidInputError("Course is not open for enrollment", details={"course_id": course_id})
-    enrollment = {
-        **data,
-        "student_email": email,
-        "student_id": membership["user_id"],
-        "organization_id": org["id"],
-        "source": "enterprise",
-        "status": "active",
-        "enrolled_at": data.get("enrolled_at") or now_iso(),
-        "progress_percent": 0,
-        "completed_at": None,
-        "purchase_id": None,
-    }
+    granted = enrolling.granted(
+        course,
+        student_email=email,
+        student_id=membership["user_id"],
+        source="enterprise",
+        organization_id=org["id"],
+        last_accessed=data.get("last_accessed"),
+    )
+    # An import from an HR system may keep when the person was enrolled there.
+    enrollment = {**data, **granted, "enrolled_at": data.get("enrolled_at") or granted["enrolled_at"]}
     store.validated("Enrollment", enrollment)  # a refused record takes no seat
     if is_paid(course):
         take_seat(org["id"], course["id"], email)

@@ -17,7 +17,6 @@ Every read and write is confined to the caller's organization (`entities.tenancy
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import math
 import re
@@ -25,10 +24,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from entities import store, tenancy
-from entities.base import EntityModel, EntityType, Policy, require_admin, require_signed_in
-from shared.auth import Caller, Role
-from shared.errors import ForbiddenError, InvalidInputError, NotFoundError
+from entities.base import EntityModel, EntityType
 
 CUSTOM_FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}\Z")
 MAX_CUSTOM_FIELDS = 50
@@ -116,131 +112,11 @@ def employee_claim_id(organization_id: str, employee_id: str) -> str:
     return _digest(organization_id, employee_id)
 
 
-def member(organization_id: str, email: str) -> dict[str, Any] | None:
-    """The active membership of this address in the organization, or None."""
-    found = store.find("Membership", membership_id(organization_id, email))
-    return found if found is not None and found.get("status") == "active" else None
-
-
-def touch_member(organization_id: str, email: str, when: str) -> None:
-    """Note a member's latest learning activity (progress reports count active members by it)."""
-    from google.api_core.exceptions import NotFound
-
-    from shared.firestore import io
-
-    ref = store.collection("Membership").document(membership_id(organization_id, email))
-    with contextlib.suppress(NotFound):  # enrolled by an admin without a membership: nothing to note
-        ref.update({"last_active_at": when}, **io())
-
-
-# --- policies ----------------------------------------------------------------------
-
-
-def _refuse_changed(fields: tuple[str, ...], existing: dict[str, Any], changes: dict[str, Any], why: str) -> None:
-    refused = sorted(k for k in fields if k in changes and changes[k] != existing.get(k))
-    if refused:
-        raise ForbiddenError(why, details={"fields": refused})
-
-
-class OrganizationPolicy(Policy):
-    def read_scope(self, caller: Caller) -> dict[str, Any] | None:
-        return tenancy.scope(caller, "id")
-
-    def check_create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
-        require_admin(caller)
-        return {**data, "seats_used": {}}
-
-    def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-        require_admin(caller)
-        _refuse_changed(("seats_used",), existing, changes, "Seats used are counted by the server")
-        return changes
-
-
-class TeamPolicy(Policy):
-    def read_scope(self, caller: Caller) -> dict[str, Any] | None:
-        return tenancy.scope(caller)
-
-    def check_create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
-        return tenancy.placed(caller, data)
-
-    def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-        tenancy.require_manager(caller)
-        _refuse_changed(("organization_id", "name"), existing, changes, "A team keeps its organization and name")
-        return changes
-
-    def check_delete(self, caller: Caller, existing: dict[str, Any]) -> None:
-        tenancy.require_manager(caller)
-
-
-# Who a member is and what the server counts; placement (team, department, manager,
-# custom fields, status) is the org admin's to change.
-MEMBER_IDENTITY = ("organization_id", "user_id", "user_email", "employee_id", "last_active_at", "deprovisioned_at")
-
-
-class MembershipPolicy(Policy):
-    def read_scope(self, caller: Caller) -> dict[str, Any] | None:
-        require_signed_in(caller)
-        if caller.is_admin:
-            return None
-        if caller.role == Role.ORG_ADMIN and caller.org_id:
-            return {"organization_id": caller.org_id}
-        return {"user_id": caller.user_id}
-
-    def check_create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
-        require_signed_in(caller)
-        raise ForbiddenError("Members are added with provisionUsers or enterpriseProvisionUsers")
-
-    def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-        tenancy.require_manager(caller)
-        _refuse_changed(MEMBER_IDENTITY, existing, changes, "These fields are set by provisioning")
-        org = str(existing["organization_id"])
-        if changes.get("team_id") not in (None, existing.get("team_id")):
-            team = store.find("Team", str(changes["team_id"]))
-            if team is None or team.get("organization_id") != org:
-                raise NotFoundError("Team not found", details={"entity": "Team", "id": changes["team_id"]})
-        manager = changes.get("manager_email")
-        if manager not in (None, existing.get("manager_email")):
-            if str(manager).lower() == str(existing["user_email"]).lower():
-                raise InvalidInputError("A member cannot be their own manager", details={"fields": ["manager_email"]})
-            if member(org, str(manager)) is None:
-                raise InvalidInputError(
-                    "The manager is not a member of this organization", details={"fields": ["manager_email"]}
-                )
-        if changes.get("status") == "deprovisioned" and existing.get("status") != "deprovisioned":
-            from shared.firestore import now_iso
-
-            changes = {**changes, "deprovisioned_at": now_iso()}
-        elif changes.get("status") == "active":
-            changes = {**changes, "deprovisioned_at": None}
-        return changes
-
-    def check_delete(self, caller: Caller, existing: dict[str, Any]) -> None:
-        tenancy.require_manager(caller)
-        raise ForbiddenError("Members are deprovisioned (status), not deleted")
-
-    def after_change(self, before: dict[str, Any], after: dict[str, Any] | None) -> None:
-        # A deprovisioned member can no longer sign in (their sessions end); reactivating undoes it.
-        if after is not None and before.get("status") != after.get("status"):
-            set_account_enabled(str(after["user_id"]), after.get("status") == "active")
-
-
-def set_account_enabled(user_id: str, enabled: bool) -> None:
-    from shared import sessions
-
-    user = store.find("User", user_id)
-    if user is None or user.get("disabled") is (not enabled):
-        return
-    store.update("User", user_id, {"disabled": not enabled})
-    if not enabled:
-        sessions.end_all_sessions(user_id)
-
-
-ORGANIZATION = EntityType(name="Organization", model=Organization, id_prefix="org", policy=OrganizationPolicy())
+ORGANIZATION = EntityType(name="Organization", model=Organization, id_prefix="org")
 TEAM = EntityType(
     name="Team",
     model=Team,
     id_prefix="team",
-    policy=TeamPolicy(),
     natural_id=lambda data: team_id(str(data["organization_id"]), str(data["name"])),
 )
-MEMBERSHIP = EntityType(name="Membership", model=Membership, id_prefix="mbr", policy=MembershipPolicy())
+MEMBERSHIP = EntityType(name="Membership", model=Membership, id_prefix="mbr")

@@ -4,7 +4,7 @@ Keyed by the Stripe PaymentIntent (`pst_<pi id>`), so events about the payment l
 one record whether or not its purchase is recorded yet; recording the purchase later
 reads it and grants only the access the payment still stands for. Each refund and each
 dispute is kept by its own id with its latest known status, merged so that events in
-any order and any number of times give the same record (see `functions.payments.reversals`).
+any order and any number of times give the same record (see `domain.payments.reversals`).
 Written by the payment code only; admins read them (the default policy).
 """
 

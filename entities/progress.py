@@ -1,7 +1,9 @@
 """Progress: a student's record of one lesson, or of one module's quiz, in one enrollment.
 
 One document per (enrollment, lesson) and per (enrollment, module quiz): its id is
-derived from that pair, so completing a lesson twice still counts once. Quiz results
+derived from that pair, so completing a lesson twice still counts once, and creating
+the record of a lesson already recorded updates it (the seed's "Update Progress" is a
+`Progress.create`), checked as an update. Quiz results
 (best score in percent, passed, attempts) are written by the server only
 (`submitQuiz` grades the answers); students write their lessons' completion and time.
 
@@ -19,17 +21,12 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from entities import store
-from entities.base import EntityModel, EntityType, Policy, require_signed_in
-from shared.auth import Caller
-from shared.errors import ForbiddenError, InvalidInputError
-from shared.firestore import now_iso
-from shared.models import ID_PATTERN
+from entities.base import EntityModel, EntityType
 
 # Quizzes must be passed at this score or better, whatever lower bar a course sets.
 MIN_PASSING_SCORE = 70
 # Enrollment states completion may move between; cancelled/refunded/expired stay as they are.
-_OPEN_STATUSES = ("active", "completed")
+OPEN_STATUSES = ("active", "completed")
 
 
 class Progress(EntityModel):
@@ -156,130 +153,13 @@ def completion(course: dict[str, Any], records: list[dict[str, Any]]) -> Complet
     return result
 
 
-def records_of(enrollment_id: str) -> list[dict[str, Any]]:
-    return store.query("Progress", {"enrollment_id": enrollment_id}, sort="created_date", limit=store.MAX_LIMIT)
-
-
-def recompute_enrollment(enrollment_id: str, *, accessed: bool = False) -> tuple[dict[str, Any], Completion]:
-    """Store the derived progress on the enrollment; returns it with the completion."""
-    enrollment = store.get("Enrollment", enrollment_id)
-    course = store.get("Course", enrollment["course_id"])
-    records = records_of(enrollment_id)
-    result = completion(course, records)
-    # Learning time and quiz scores kept on the enrollment, so organizations read them in aggregate.
-    spent = sum(int(r.get("time_spent_seconds") or 0) for r in records)
-    changes: dict[str, Any] = {"progress_percent": result.percent, "time_spent_seconds": spent}
-    scores = [float(r["quiz_score"]) for r in records if not r.get("lesson_id") and r.get("quiz_score") is not None]
-    changes["quiz_score_average"] = round(sum(scores) / len(scores), 2) if scores else None
-    status = enrollment.get("status", "active")
-    if result.complete:
-        changes["completed_at"] = enrollment.get("completed_at") or now_iso()
-        if status in _OPEN_STATUSES:
-            changes["status"] = "completed"
-    else:
-        # A course that grew (a lesson added) is no longer complete until the new part is done.
-        changes["completed_at"] = None
-        if status in _OPEN_STATUSES:
-            changes["status"] = "active"
-    if accessed:
-        changes["last_accessed"] = now_iso()
-        if enrollment.get("organization_id"):
-            from entities.organization import touch_member
-
-            touch_member(enrollment["organization_id"], enrollment["student_email"], changes["last_accessed"])
-    if all(enrollment.get(k) == v for k, v in changes.items()):
-        return enrollment, result
-    return store.update("Enrollment", enrollment_id, changes), result
-
-
-def recompute_course(course_id: str) -> int:
-    """Recompute every enrollment of a course (after its lessons or quizzes change)."""
-    enrollments = store.query("Enrollment", {"course_id": course_id}, limit=store.MAX_LIMIT)
-    for enrollment in enrollments:
-        recompute_enrollment(enrollment["id"])
-    return len(enrollments)
-
-
-# --- who may write what ----------------------------------------------------------------
-
-
-def writable_enrollment(caller: Caller, enrollment_id: Any) -> dict[str, Any]:
-    """The enrollment if the caller is its student or an admin; 400/403 otherwise."""
-    require_signed_in(caller)
-    if not isinstance(enrollment_id, str) or not enrollment_id:
-        raise InvalidInputError(
-            "enrollment_id is required",
-            details={"fields": [{"field": "enrollment_id", "type": "missing", "message": "enrollment_id is required"}]},
-        )
-    enrollment = store.find("Enrollment", enrollment_id) if ID_PATTERN.match(enrollment_id) else None
-    if enrollment is None:
-        raise InvalidInputError("Unknown enrollment", details={"enrollment_id": enrollment_id})
-    if not caller.is_admin and not caller.owns(enrollment.get("student_email")):
-        raise ForbiddenError("Not your enrollment")
-    if enrollment.get("status") not in _OPEN_STATUSES:
-        raise ForbiddenError("This enrollment is not active", details={"enrollment_status": enrollment.get("status")})
-    return enrollment
-
-
-class ProgressPolicy(Policy):
-    def read_scope(self, caller: Caller) -> dict[str, Any] | None:
-        require_signed_in(caller)
-        return None if caller.is_admin else {"student_email": caller.email}
-
-    def check_create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
-        enrollment = writable_enrollment(caller, data.get("enrollment_id"))
-        course = store.get("Course", enrollment["course_id"])
-        lesson_id = data.get("lesson_id")
-        if lesson_id:
-            found = find_lesson(course, str(lesson_id))
-            if found is None:
-                raise InvalidInputError("This lesson is not part of the course", details={"lesson_id": lesson_id})
-            module, _ = found
-            if data.get("module_id") not in (None, module.get("id")):
-                raise InvalidInputError("The lesson belongs to another module", details={"module_id": module.get("id")})
-            data = {**data, "module_id": module.get("id")}
-        elif not caller.is_admin:
-            raise ForbiddenError("Quiz results are recorded by submitQuiz")
-        now = now_iso()
-        if data.get("completed") and not data.get("completed_at"):
-            data = {**data, "completed_at": now}
-        return {
-            **data,
-            "student_email": enrollment["student_email"],
-            "course_id": enrollment["course_id"],
-            "last_accessed": now,
-        }
-
-    def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-        require_signed_in(caller)
-        if not caller.is_admin and not caller.owns(existing.get("student_email")):
-            raise ForbiddenError("Not your progress")
-        for key in ("enrollment_id", "student_email", "course_id", "lesson_id", "module_id"):
-            if key in changes and changes[key] != existing.get(key):
-                raise ForbiddenError(f"{key} cannot be changed")
-        if changes.get("completed") and existing.get("completed"):
-            # Completing again counts once: the first completion time stands.
-            changes = {**changes, "completed_at": existing.get("completed_at")}
-        elif changes.get("completed") and not changes.get("completed_at"):
-            changes = {**changes, "completed_at": now_iso()}
-        elif changes.get("completed") is False:
-            changes = {**changes, "completed_at": None}
-        return {**changes, "last_accessed": now_iso()}
-
-    def check_delete(self, caller: Caller, existing: dict[str, Any]) -> None:
-        self.check_update(caller, existing, {})
-
-    def after_write(self, record: dict[str, Any]) -> None:
-        recompute_enrollment(record["enrollment_id"], accessed=True)
-
-
 ENTITY = EntityType(
     name="Progress",
     model=Progress,
     id_prefix="prg",
-    policy=ProgressPolicy(),
     protected_fields=frozenset(
         {"quiz_score", "quiz_last_score", "quiz_passed", "quiz_attempts", "student_email", "course_id"}
     ),
     natural_id=_natural_id,
+    upsert=True,
 )

@@ -46,4 +46,4 @@ class PurchasePolicy(Policy):
         return None if caller.is_admin else {"user_email": caller.email}
 
 
-ENTITY = EntityType(name="Purchase", model=Purchase, id_prefix="pur", policy=PurchasePolicy())
+ENTITY = EntityType(name="Purchase", model=Purchase, id_prefix="pur")

@@ -9,14 +9,10 @@ are signed and expiring (`getRecordings`), never the provider's own.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from pydantic import Field
 
-from entities.base import EntityModel, EntityType, Policy, require_signed_in
-from entities.video_session import open_course_ids
-from shared.auth import Caller
-from shared.errors import ForbiddenError
+from entities.base import EntityModel, EntityType
 
 COLLECTION = "Recording"
 
@@ -38,27 +34,9 @@ def recording_id(provider: str, provider_recording_id: str) -> str:
     return "rec_" + hashlib.sha256(f"recording|{provider}|{provider_recording_id}".encode()).hexdigest()[:20]
 
 
-class RecordingPolicy(Policy):
-    def read_scope(self, caller: Caller) -> dict[str, Any] | None:
-        require_signed_in(caller)
-        if caller.is_admin:
-            return None
-        courses = open_course_ids(caller)
-        return {"course_id": courses} if courses else {"course_id": "__none__"}
-
-    def check_create(self, caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
-        require_signed_in(caller)
-        raise ForbiddenError("Recordings are stored when the provider has them ready")
-
-    def check_update(self, caller: Caller, existing: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-        require_signed_in(caller)
-        raise ForbiddenError("Recordings are never edited")
-
-
 ENTITY = EntityType(
     name=COLLECTION,
     model=Recording,
     id_prefix="rec",
-    policy=RecordingPolicy(),
     indexes=(("course_id", "recorded_at"), ("session_id", "recorded_at")),  # newest recordings first
 )

@@ -21,14 +21,9 @@ from entities.access import ANSWER_KEYS, CONTENT_FIELDS, LESSON_CONTENT
 from entities.base import EntityModel
 from entities.registry import ENTITIES
 from shared.errors import AppError
+from shared.models import ResponseModel
 
 Timestamp = Annotated[str, Field(description="UTC time, ISO 8601 (YYYY-MM-DDTHH:MM:SS.ffffffZ)")]
-
-
-class ResponseModel(BaseModel):
-    """An answer whose keys are fixed: anything else in it is a mistake."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 # --- records ---------------------------------------------------------------------
@@ -157,6 +152,26 @@ class Success(ResponseModel):
     success: Literal[True]
 
 
+class AppToken(ResponseModel):
+    """An application token as admins see it: never the token itself."""
+
+    id: str
+    name: str
+    prefix: str = Field(description="The token's first characters, to tell tokens apart")
+    created_at: str
+    created_by: str | None
+    revoked_at: str | None
+
+
+class AppTokenIssued(ResponseModel):
+    token: str = Field(description="The application token (`VITE_BASE44_TOKEN`), shown this once")
+    app_token: AppToken
+
+
+class AppTokenList(RootModel[list[AppToken]]):
+    pass
+
+
 class Deleted(ResponseModel):
     """`deleteMany`: how many records the query removed."""
 
@@ -172,13 +187,19 @@ class SessionToken(ResponseModel):
     expires_at: str = Field(description="UTC expiry, ISO 8601 (YYYY-MM-DDTHH:MM:SSZ)")
 
 
+class SessionUser(UserRecord):  # type: ignore[valid-type,misc]
+    """The signed-in user, with the seed's `created_at` (the account's creation, to the second)."""
+
+    created_at: str = Field(description="UTC, ISO 8601 (YYYY-MM-DDTHH:MM:SSZ): when the account was made")
+
+
 class Session(ResponseModel):
     """register and login: the SDK's `{access_token, user}` and the `{user, session}` shape at once."""
 
     access_token: str = Field(description="Bearer token for the Authorization header")
     token_type: Literal["Bearer"]
     expires_at: str = Field(description="UTC expiry, ISO 8601 (YYYY-MM-DDTHH:MM:SSZ)")
-    user: UserRecord  # type: ignore[valid-type]
+    user: SessionUser
     session: SessionToken
 
 
@@ -193,10 +214,6 @@ class ResetRequested(ResponseModel):
 
     success: Literal[True]
     message: str
-
-
-class Health(ResponseModel):
-    ok: Literal[True]
 
 
 # --- errors ----------------------------------------------------------------------

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from entities import accounts, api
+from entities import accounts, api, app_tokens
 from entities.registry import ENTITIES
 from entities.responses import (
     AnyRecord,
+    AppTokenIssued,
+    AppTokenList,
     Count,
     Deleted,
     PageResponse,
@@ -25,9 +27,18 @@ from entities.responses import (
     Success,
     UserRecord,
 )
-from shared.auth import Caller
-from shared.errors import ConflictError, ForbiddenError, InvalidCredentialsError, NotFoundError
+from shared import config
+from shared.auth import Caller, Role
+from shared.errors import (
+    AppError,
+    ConflictError,
+    ForbiddenError,
+    InvalidCredentialsError,
+    MfaRequiredError,
+    NotFoundError,
+)
 from shared.http import Reply
+from shared.models import RequestModel
 from shared.router import APP, H, route
 
 ENTITY = f"{APP}/entities/{{entity}}"
@@ -166,8 +177,10 @@ def update_me(body: Any, caller: Caller) -> Any:
 # --- accounts --------------------------------------------------------------------------
 
 
-def _auth_route(path: str, name: str, request: type[BaseModel], **kwargs: Any) -> Callable[[H], H]:
-    errors = (InvalidCredentialsError, ForbiddenError, ConflictError)
+def _auth_route(
+    path: str, name: str, request: type[BaseModel], extra_errors: tuple[type[AppError], ...] = (), **kwargs: Any
+) -> Callable[[H], H]:
+    errors: tuple[type[AppError], ...] = (InvalidCredentialsError, ForbiddenError, ConflictError, *extra_errors)
     return route(
         "POST", f"{AUTH}/{path}", name=name, request=request, rate=("auth",), tags=("auth",), errors=errors, **kwargs
     )
@@ -179,10 +192,34 @@ def register(body: accounts.RegisterRequest, caller: Caller) -> Any:
     return accounts.register(body, caller)
 
 
-@_auth_route("login", "auth.login", accounts.LoginRequest, response=Session, anonymous=True)
+@_auth_route(
+    "login",
+    "auth.login",
+    accounts.LoginRequest,
+    response=Session,
+    anonymous=True,
+    extra_errors=(MfaRequiredError,),
+)
 def login(body: accounts.LoginRequest, _caller: Caller) -> Any:
-    """Sign in with email and password."""
+    """Sign in with email and password.
+
+    With MFA on, also `mfa_code`; without it the answer is a 403 `MFA_REQUIRED` whose
+    challenge `auth/mfa/verify` takes with a code.
+    """
     return accounts.login(body)
+
+
+@_auth_route(
+    "mfa/verify",
+    "auth.mfaVerify",
+    accounts.MfaVerifyRequest,
+    response=Session,
+    anonymous=True,
+    settings=(config.MFA_ENCRYPTION_KEY,),
+)
+def mfa_verify(body: accounts.MfaVerifyRequest, _caller: Caller) -> Any:
+    """Complete a sign-in that answered `MFA_REQUIRED`: its challenge and a TOTP or backup code."""
+    return accounts.verify_mfa(body)
 
 
 @_auth_route(
@@ -234,3 +271,48 @@ def browser_logout(_body: Any, _caller: Caller, query: LogoutRedirectQuery) -> R
     """Where the SDK's `logout()` sends a browser (without its token): back to an allowed origin."""
     location = accounts.logout_destination(query.from_url)
     return Reply("", status=302, headers={"Location": location}, content_type="text/plain")
+
+
+# --- application tokens ----------------------------------------------------------------
+
+
+class IssueAppToken(RequestModel):
+    name: str = Field(min_length=1, max_length=100, description="The application it is for")
+
+
+_ADMIN = (Role.ADMIN,)
+
+
+@route(
+    "POST",
+    f"{APP}/app-tokens",
+    name="appTokens.issue",
+    request=IssueAppToken,
+    response=AppTokenIssued,
+    status=201,
+    roles=_ADMIN,
+    tags=("auth",),
+)
+def issue_app_token(body: IssueAppToken, caller: Caller) -> Reply:
+    """Issue an application token (the SDK's `createClient({token})`): it names the app, grants no user's rights."""
+    return Reply(app_tokens.issue(caller, body.name), status=201)
+
+
+@route("GET", f"{APP}/app-tokens", name="appTokens.list", response=AppTokenList, roles=_ADMIN, tags=("auth",))
+def list_app_tokens(_body: Any, caller: Caller) -> Any:
+    """Every application token issued (never the tokens themselves)."""
+    return app_tokens.listing(caller)
+
+
+@route(
+    "DELETE",
+    f"{APP}/app-tokens/{{id}}",
+    name="appTokens.revoke",
+    response=Success,
+    roles=_ADMIN,
+    tags=("auth",),
+    errors=(NotFoundError,),
+)
+def revoke_app_token(_body: Any, caller: Caller, id: str) -> Any:
+    """Revoke an application token: calls carrying it are refused from now on."""
+    return app_tokens.revoke(caller, id)

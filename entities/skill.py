@@ -37,6 +37,4 @@ class SkillPolicy(Policy):
         return None
 
 
-ENTITY = EntityType(
-    name="Skill", model=Skill, id_prefix="skl", policy=SkillPolicy(), natural_id=lambda d: skill_id(str(d["name"]))
-)
+ENTITY = EntityType(name="Skill", model=Skill, id_prefix="skl", natural_id=lambda d: skill_id(str(d["name"])))

@@ -32,9 +32,10 @@ from entities.query import (
     parse_sort,
     sort_key,
 )
+from entities.registry import ENTITIES
 from shared.errors import AppError, ConflictError, InvalidInputError, NotFoundError
 from shared.firestore import LOCK_WAIT_SECONDS, client, existing_data, io, new_id, now_iso, run_transaction
-from shared.http import load_json
+from shared.http import load_json, validation_details
 from shared.models import ID_PATTERN
 
 if TYPE_CHECKING:
@@ -52,8 +53,6 @@ View = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 
 
 def entity_type(name: str) -> EntityType:
-    from entities.registry import ENTITIES
-
     try:
         return ENTITIES[name]
     except KeyError:
@@ -87,8 +86,6 @@ def validated(name: str, data: dict[str, Any]) -> dict[str, Any]:
     try:
         clean = model.model_validate(data).model_dump(mode="json")
     except ValidationError as exc:
-        from shared.http import validation_details
-
         raise InvalidInputError(f"Invalid {name}", details={"fields": validation_details(exc)}) from exc
     if nested := _arrays_in_arrays(clean):
         raise InvalidInputError(

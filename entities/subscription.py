@@ -34,4 +34,4 @@ class SubscriptionPolicy(Policy):
         return None if caller.is_admin else {"user_email": caller.email}
 
 
-ENTITY = EntityType(name="Subscription", model=Subscription, id_prefix="subr", policy=SubscriptionPolicy())
+ENTITY = EntityType(name="Subscription", model=Subscription, id_prefix="subr")

@@ -8,12 +8,17 @@ of their own organization only where an entity says so.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
+
+from google.api_core.exceptions import NotFound
 
 from entities import store
 from entities.base import require_signed_in
+from entities.organization import membership_id
 from shared.auth import Caller, Role
 from shared.errors import ForbiddenError, NotFoundError
+from shared.firestore import io
 from shared.models import ID_PATTERN
 
 
@@ -66,3 +71,16 @@ def placed(caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
         named = caller.org_id
     organization_for(caller, named)
     return {**data, "organization_id": named}
+
+
+def member(organization_id: str, email: str) -> dict[str, Any] | None:
+    """The active membership of this address in the organization, or None."""
+    found = store.find("Membership", membership_id(organization_id, email))
+    return found if found is not None and found.get("status") == "active" else None
+
+
+def touch_member(organization_id: str, email: str, when: str) -> None:
+    """Note a member's latest learning activity (progress reports count active members by it)."""
+    ref = store.collection("Membership").document(membership_id(organization_id, email))
+    with contextlib.suppress(NotFound):  # enrolled by an admin without a membership: nothing to note
+        ref.update({"last_active_at": when}, **io())

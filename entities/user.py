@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from entities.base import EntityModel, EntityType, Policy, require_admin, require_signed_in
+from shared import logging, sessions
 from shared.auth import Caller, Role
 from shared.errors import ForbiddenError, InvalidInputError
 
@@ -84,8 +85,6 @@ class UserPolicy(Policy):
         # A token carries the role and organization it was issued with: once they change, the
         # account is disabled or deleted, its sessions end (the user signs in again).
         if after is None or any(before.get(k) != after.get(k) for k in SESSION_FIELDS):
-            from shared import logging, sessions
-
             sessions.end_all_sessions(str(before["id"]))
             logging.info("sessions ended after an account change", user_id=before["id"])
 
@@ -98,6 +97,5 @@ ENTITY = EntityType(
     name="User",
     model=User,
     id_prefix="usr",
-    policy=UserPolicy(),
     indexes=(("id", "created_date"),),  # an organization admin's listing: their people, or themselves
 )

@@ -2,7 +2,7 @@
 
 Credentials, lockout, password policy and resets are `entities.accounts`' own;
 this module adds sessions with refresh tokens (`rest.sessions`), the second
-factor (`rest.mfa`) and the verification mail sent at sign-up.
+factor (`entities.mfa`) and the verification mail sent at sign-up.
 """
 
 from __future__ import annotations
@@ -12,17 +12,11 @@ import secrets
 import time
 from typing import Any
 
-from entities import accounts, lockout, store
-from rest import mfa, sessions
-from shared import auth, config, logging
+from entities import accounts, mfa, store
+from rest import sessions
+from shared import config, logging
 from shared.auth import Role
-from shared.errors import (
-    ForbiddenError,
-    InvalidCredentialsError,
-    InvalidInputError,
-    MfaRequiredError,
-    UnauthenticatedError,
-)
+from shared.errors import InvalidInputError, MfaRequiredError
 from shared.firestore import LOCK_WAIT_SECONDS, client, existing_data, io, new_id, now_iso, run_transaction
 
 VERIFICATIONS = "_email_verifications"
@@ -45,33 +39,27 @@ def public_user(user: dict[str, Any], mfa_enabled: bool) -> dict[str, Any]:
 def login(
     email: str, password: str, mfa_code: str | None, remember_me: bool, device: sessions.Device
 ) -> dict[str, Any]:
-    """Password, then the second factor when it is on: inline (`mfa_code`) or through a challenge."""
-    user, attempt, stored = accounts.verified_user(email, password)
-    mfa_on = mfa.is_enabled(user["id"])
-    if mfa_on:
-        if mfa_code is None:
-            # The attempt stays counted: a right password alone does not clear the lockout.
-            token = mfa.challenge(user, remember_me)
-            raise MfaRequiredError(details={"challenge_token": token, "expires_in": mfa.CHALLENGE_TTL_SECONDS})
-        kind = "totp" if mfa_code.strip().isdigit() else "backup"
-        if not mfa.check_code(user["id"], mfa_code, kind):
-            lockout.failed(attempt)
-            raise InvalidCredentialsError("Invalid MFA code")
-    lockout.succeeded(attempt)
-    if user.get("disabled"):
-        raise ForbiddenError("This account is disabled")
-    if auth.password_needs_rehash(stored):
-        accounts.set_password(user["id"], password)
+    """Password, then the second factor when it is on: inline (`mfa_code`) or through a challenge.
+
+    The seed's MFA-required answer is not an error: `{success: false, mfa_required: true,
+    message}`, plus the challenge that `auth/mfa/verify` takes.
+    """
+    try:
+        user = accounts.password_sign_in(email, password, mfa_code, remember_me)
+    except MfaRequiredError as required:
+        return {
+            "success": False,
+            "mfa_required": True,
+            "message": "MFA code is required",
+            "code": "AUTH_MFA_REQUIRED",
+            **required.details,
+        }
+    mfa_on = mfa_code is not None or mfa.is_enabled(user["id"])
     return {"success": True, **sessions.start(user, device, remember_me), "user": public_user(user, mfa_on)}
 
 
 def complete_mfa(challenge_token: str, code: str, kind: str, device: sessions.Device) -> dict[str, Any]:
-    user_id, remember_me = mfa.complete(challenge_token, code, kind)
-    user = store.find("User", user_id)
-    if user is None:
-        raise UnauthenticatedError("This account no longer exists")
-    if user.get("disabled"):
-        raise ForbiddenError("This account is disabled")
+    user, remember_me = accounts.complete_mfa_sign_in(challenge_token, code, kind)
     return {
         "success": True,
         "message": "MFA verification successful",

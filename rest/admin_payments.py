@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from functions.payments.refunds import refund_payment
+from domain.payments.refunds import refund_payment
 from rest.commerce_responses import RefundAnswer
 from rest.surface import PAYMENT_RATE, rest_route
 from shared import config

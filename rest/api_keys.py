@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from entities import store
-from shared import auth, config, logging
+from shared import config, logging
 from shared.auth import Caller, Role
 from shared.errors import ForbiddenError, NotFoundError, UnauthenticatedError
 from shared.firestore import client, existing_data, io, new_id, now_iso
@@ -133,7 +133,3 @@ def _owner(digest: str) -> Caller | None:
     if user is None or user.get("disabled"):
         return None
     return Caller(user_id=user["id"], email=user["email"], role=Role(user["role"]), org_id=user.get("organization_id"))
-
-
-for _prefix in PREFIXES.values():
-    auth.register_key_scheme(_prefix, resolve)

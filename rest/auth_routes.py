@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from entities import accounts
+from entities import accounts, mfa
 from rest import accounts as rest_accounts
-from rest import api_keys, mfa, responses, sessions
+from rest import api_keys, responses, sessions
 from rest.surface import rest_route
 from shared import config
 from shared.auth import Caller
@@ -17,13 +17,12 @@ from shared.errors import (
     ConflictError,
     ForbiddenError,
     InvalidCredentialsError,
-    MfaRequiredError,
     NotFoundError,
 )
 from shared.http import Reply
 from shared.models import RequestModel
 
-_SIGN_IN_ERRORS = (InvalidCredentialsError, ForbiddenError, MfaRequiredError, AccountLockedError)
+_SIGN_IN_ERRORS = (InvalidCredentialsError, ForbiddenError, AccountLockedError)
 _MFA = (config.MFA_ENCRYPTION_KEY,)
 
 
@@ -52,6 +51,10 @@ class RegisterRequest(RequestModel):
 
 class RefreshRequest(RequestModel):
     refresh_token: str = Field(min_length=10, max_length=200)
+    rotate: bool = Field(
+        default=False,
+        description="Spend this refresh token and answer a new one; a spent one presented again ends the session",
+    )
 
 
 class VerifyEmailRequest(RequestModel):
@@ -65,7 +68,29 @@ class TokenRequest(RequestModel):
 class MfaVerifyRequest(RequestModel):
     token: str = Field(min_length=6, max_length=64, description="A TOTP code or a backup code")
     type: Literal["totp", "backup"] = "totp"
-    challenge_token: str = Field(min_length=10, max_length=200, description="From the login answer")
+    challenge_token: str | None = Field(
+        default=None,
+        min_length=10,
+        max_length=200,
+        description="From the login answer; without it, the `mfa_challenge` cookie that answer set",
+    )
+
+
+# The seed's `mfa/verify` body is `{token, type}` alone: the login answer's challenge
+# reaches it in this cookie (HttpOnly, this one path, the challenge's lifetime).
+CHALLENGE_COOKIE = "mfa_challenge"
+_CHALLENGE_PATH = "/api/auth/mfa"
+
+
+def _challenge_cookie(value: str, max_age: int) -> str:
+    secure = "; Secure" if config.is_production() else ""
+    return f"{CHALLENGE_COOKIE}={value}; Path={_CHALLENGE_PATH}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+
+
+def _request_cookie(name: str) -> str | None:
+    import flask
+
+    return flask.request.cookies.get(name)
 
 
 class ConfirmReset(RequestModel):
@@ -86,8 +111,12 @@ class ConfirmReset(RequestModel):
     errors=_SIGN_IN_ERRORS,
 )
 def login(body: LoginRequest, caller: Caller) -> Any:
-    """Sign in: tokens, or `mfa_required` with a challenge for `auth/mfa/verify` when MFA is on."""
-    return rest_accounts.login(body.email, body.password, body.mfa_code, body.remember_me, _device(caller))
+    """Sign in: tokens, or (MFA on, no `mfa_code`) `mfa_required` with a challenge for `auth/mfa/verify`."""
+    answer = rest_accounts.login(body.email, body.password, body.mfa_code, body.remember_me, _device(caller))
+    if answer.get("mfa_required"):
+        cookie = _challenge_cookie(answer["challenge_token"], mfa.CHALLENGE_TTL_SECONDS)
+        return Reply(answer, headers={"Set-Cookie": cookie})
+    return answer
 
 
 @rest_route(
@@ -137,8 +166,8 @@ def logout(_body: Any, caller: Caller) -> Any:
     errors=(ForbiddenError,),
 )
 def refresh(body: RefreshRequest, _caller: Caller) -> Any:
-    """New tokens for a refresh token, which is spent; a spent one presented again ends its session."""
-    return {"success": True, **sessions.refresh(body.refresh_token)}
+    """A new access token; the refresh token stays valid for its session (`rotate: true` spends it for a new one)."""
+    return {"success": True, **sessions.refresh(body.refresh_token, rotate=body.rotate)}
 
 
 @rest_route(
@@ -211,8 +240,8 @@ def mfa_setup(_body: Any, caller: Caller) -> Any:
     errors=(InvalidCredentialsError,),
 )
 def mfa_activate(body: TokenRequest, caller: Caller) -> Any:
-    """Turn MFA on with a current code; answers the backup codes, once."""
-    return mfa.activate(str(caller.user_id), body.token)
+    """Turn MFA on with a current code; answers the backup codes, once. Other sessions end."""
+    return mfa.activate(str(caller.user_id), body.token, caller.session_id)
 
 
 @rest_route(
@@ -227,7 +256,11 @@ def mfa_activate(body: TokenRequest, caller: Caller) -> Any:
 )
 def mfa_verify(body: MfaVerifyRequest, caller: Caller) -> Any:
     """Complete a sign-in that answered `mfa_required`: a TOTP or backup code for its tokens."""
-    return rest_accounts.complete_mfa(body.challenge_token, body.token, body.type, _device(caller))
+    challenge = body.challenge_token or _request_cookie(CHALLENGE_COOKIE)
+    if not challenge:
+        raise InvalidCredentialsError("No MFA challenge: sign in with email and password first")
+    answer = rest_accounts.complete_mfa(challenge, body.token, body.type, _device(caller))
+    return Reply(answer, headers={"Set-Cookie": _challenge_cookie("", 0)})
 
 
 @rest_route(

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from entities.responses import ResponseModel
+from shared.models import ResponseModel
 
 
 class RefundView(ResponseModel):
@@ -198,7 +198,7 @@ class PaidCourse(ResponseModel):
 
 class PaymentItem(ResponseModel):
     id: str
-    amount: float = Field(ge=0, description="Major units (dollars)")
+    amount: int = Field(ge=0, description="Minor units (cents), as every amount of money paid")
     currency: str
     status: Literal["succeeded", "pending", "failed", "refunded"]
     payment_method: str
@@ -230,7 +230,7 @@ class SubscriptionView(ResponseModel):
     current_period_start: str | None
     current_period_end: str | None
     cancel_at_period_end: bool
-    amount: float | None = Field(description="Per interval, major units; null for custom (enterprise) pricing")
+    amount: int | None = Field(description="Per interval, minor units (cents); null for custom (enterprise) pricing")
     currency: str
     interval: Literal["month", "year"]
 

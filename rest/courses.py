@@ -13,11 +13,12 @@ from typing import Any
 
 from pydantic import Field
 
-from entities import access, api, progress, store
+from domain.learning.ratings import rate_course
+from domain.learning.records import record_lesson
+from entities import access, api, learning, store
 from entities.accounts import user_by_email
-from entities.enrollment import enrollment_id
-from functions.learning.ratings import rate_course
-from functions.learning.records import record_lesson
+from entities.course import duration_hours
+from entities.enrollment import SUBSCRIBED_SOURCES, enrollment_id
 from rest import commerce_responses as responses
 from rest.surface import rest_route
 from shared.auth import Caller
@@ -30,6 +31,7 @@ from shared.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from shared.firestore import existing_data, io
 from shared.http import Reply
 from shared.models import EntityId, RequestModel
 
@@ -70,16 +72,6 @@ def instructor_of(course: dict[str, Any], cache: dict[str, dict[str, Any] | None
 
 def total_lessons(course: dict[str, Any]) -> int:
     return sum(len(m.get("lessons") or []) for m in course.get("modules") or [])
-
-
-def duration_hours(course: dict[str, Any]) -> float:
-    """The course's stated hours, else its stated minutes, else the sum of its lessons' minutes."""
-    if course.get("duration_hours") is not None:
-        return float(course["duration_hours"])
-    minutes = course.get("duration") or sum(
-        int(lesson.get("duration") or 0) for m in course.get("modules") or [] for lesson in m.get("lessons") or []
-    )
-    return round(float(minutes) / 60, 1)
 
 
 def _card(course: dict[str, Any]) -> dict[str, Any]:
@@ -161,7 +153,7 @@ def detail(course: dict[str, Any], done: set[str]) -> dict[str, Any]:
 
 
 def _completed(enrollment_id_: str, course: dict[str, Any]) -> set[str]:
-    records = progress.records_of(enrollment_id_)
+    records = learning.records_of(enrollment_id_)
     done = {str(r["lesson_id"]) for r in records if r.get("lesson_id") and r.get("completed")}
     for module in course.get("modules") or []:
         quiz = module.get("quiz")
@@ -243,7 +235,7 @@ def enroll(_body: Any, caller: Caller, courseId: str) -> Reply:
         pointer = {"checkout": "course"} if course.get("price") else {}
         raise CourseAccessDeniedError(refused.message, details={**refused.details, **pointer}) from None
     until = created.get("access_until")
-    if until is None and created.get("source") in access.SUBSCRIBED_SOURCES:
+    if until is None and created.get("source") in SUBSCRIBED_SOURCES:
         live = store.query("Subscription", {"user_email": caller.email, "status": list(access.TIER_STATUSES)}, limit=10)
         until = max((str(s.get("expires_at")) for s in live if s.get("expires_at")), default=None)
     enrollment = {
@@ -282,7 +274,7 @@ def course_progress(body: CourseProgressRequest, caller: Caller, courseId: str) 
         time_spent_seconds=body.time_spent_seconds,
         percent=body.progress_percentage,
     )
-    spent = sum(int(r.get("time_spent_seconds") or 0) for r in progress.records_of(enrollment["id"]))
+    spent = sum(int(r.get("time_spent_seconds") or 0) for r in learning.records_of(enrollment["id"]))
     return {
         "success": True,
         "updated_progress": {
@@ -297,8 +289,6 @@ def course_progress(body: CourseProgressRequest, caller: Caller, courseId: str) 
 def course_of_lesson(lesson_id: str) -> dict[str, Any]:
     """The one course a lesson id belongs to (ids are unique across courses)."""
     from google.cloud.firestore import FieldFilter
-
-    from shared.firestore import existing_data, io
 
     query = store.collection("Course").where(filter=FieldFilter("lesson_ids", "array_contains", lesson_id))
     found = [existing_data(s) for s in query.limit(1).stream(**io())]

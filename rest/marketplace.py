@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from entities import search, store
 from entities.accounts import EMAILS
+from entities.course import duration_hours
 from rest import commerce_responses as responses
 from rest.surface import rest_route
 from shared.auth import Caller
@@ -52,6 +53,7 @@ SHOWN = (
     "total_students",
     "duration_hours",
     "duration",
+    "modules",  # without stated hours, the lessons' minutes: the same hours as the course detail
     "instructor_email",
     "instructor_name",
     "category",
@@ -215,9 +217,6 @@ def instructors(emails: set[str]) -> dict[str, dict[str, Any]]:
 
 def card(course: dict[str, Any], teachers: dict[str, dict[str, Any]]) -> dict[str, Any]:
     teacher = teachers.get(str(course.get("instructor_email") or "").lower(), {})
-    hours = course.get("duration_hours")
-    if hours is None:
-        hours = round(float(course.get("duration") or 0) / 60, 1)
     return {
         "id": course["id"],
         "title": course.get("title") or "",
@@ -229,7 +228,7 @@ def card(course: dict[str, Any], teachers: dict[str, dict[str, Any]]) -> dict[st
         "is_free": not course.get("price"),
         "rating": float(course.get("rating") or 0),
         "total_students": int(course.get("total_students") or 0),
-        "duration_hours": float(hours),
+        "duration_hours": duration_hours(course),
         "instructor": {
             "display_name": teacher.get("full_name") or course.get("instructor_name") or "",
             "avatar_url": teacher.get("avatar_url"),

@@ -13,16 +13,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from domain.payments import catalog, checkout
 from entities import store
-from functions.payments import catalog, checkout
-from functions.payments.models import RedirectUrl
 from rest import commerce_responses as responses
 from rest.surface import PAYMENT_RATE, rest_route
 from shared import config
 from shared.auth import Caller
 from shared.errors import ConflictError, InvalidInputError, NotFoundError
 from shared.models import EntityId, RequestModel
-from shared.stripe_client import as_dict, client, stripe_call, to_major_units
+from shared.stripe_client import RedirectUrl, as_dict, client, stripe_call, to_minor_units
 
 _STRIPE = (config.STRIPE_SECRET_KEY,)
 
@@ -92,9 +91,10 @@ class PaymentIntentRequest(RequestModel):
     errors=(InvalidInputError, NotFoundError),
 )
 def create_payment_intent(body: PaymentIntentRequest, caller: Caller) -> dict[str, Any]:
-    """A PaymentIntent for one course; the amount comes from the course (a different one is a 400)."""
+    """A PaymentIntent for one course (the amount must be the course's, else a 400), or without
+    `course_id` for the client's own amount, which grants nothing."""
     if body.course_id is None:
-        raise InvalidInputError("course_id is required: payments are for courses", details={"field": "course_id"})
+        return checkout.create_custom_payment_intent(caller, body.amount, body.currency, dict(body.metadata))
     return checkout.create_payment_intent(caller, body.course_id, body.amount, body.currency, dict(body.metadata))
 
 
@@ -130,7 +130,7 @@ def _purchases(caller: Caller) -> list[dict[str, Any]]:
         out.append(
             {
                 "id": purchase["id"],
-                "amount": to_major_units(int(purchase["amount"]), purchase["currency"]),
+                "amount": int(purchase["amount"]),
                 "currency": purchase["currency"],
                 "status": _PURCHASE_STATUS[purchase["status"]],
                 "payment_method": "card",
@@ -155,9 +155,7 @@ def _invoices(caller: Caller) -> list[dict[str, Any]]:
             out.append(
                 {
                     "id": str(invoice["id"]),
-                    "amount": to_major_units(
-                        int(invoice.get("amount_paid") or invoice.get("amount_due") or 0), currency
-                    ),
+                    "amount": int(invoice.get("amount_paid") or invoice.get("amount_due") or 0),
                     "currency": currency,
                     "status": _INVOICE_STATUS.get(str(invoice.get("status")), "pending"),
                     "payment_method": "card",
@@ -257,7 +255,9 @@ def subscriptions(_body: Any, caller: Caller) -> dict[str, Any]:
                 "current_period_start": start,
                 "current_period_end": end,
                 "cancel_at_period_end": bool(sub.get("cancel_at_period_end")),
-                "amount": float(plan.amount_major) if plan and plan.amount_major is not None else None,
+                "amount": to_minor_units(plan.amount_major, currency)
+                if plan and plan.amount_major is not None
+                else None,
                 "currency": currency,
                 "interval": interval,
             }

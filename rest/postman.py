@@ -8,6 +8,7 @@ example JSON body built from the request schema, and bearer auth from the
 from __future__ import annotations
 
 import functools
+import json
 import re
 from typing import Any
 
@@ -74,8 +75,6 @@ def _request(path: str, method: str, operation: dict[str, Any], components: dict
 
 
 def openapi_json(value: Any) -> str:
-    import json
-
     return json.dumps(value, indent=2)
 
 

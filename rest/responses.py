@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from entities.responses import ResponseModel
+from shared.models import ResponseModel
 
 
 class AccountUser(ResponseModel):
@@ -20,21 +20,40 @@ class AccountUser(ResponseModel):
 
 
 class Tokens(ResponseModel):
-    """A session's tokens: a short-lived access token and a one-use refresh token."""
+    """A session's tokens: a short-lived access token and the session's refresh token."""
 
     success: Literal[True]
     access_token: str = Field(description="Bearer token for the Authorization header (both surfaces accept it)")
-    refresh_token: str = Field(description="Opaque; spent by one call to auth/refresh, which answers a new one")
+    refresh_token: str = Field(
+        description="Opaque; valid for the session's lifetime, or spent by one `rotate: true` refresh"
+    )
     token_type: Literal["Bearer"]
     expires_in: int = Field(ge=0, description="Seconds until the access token expires")
     session_id: str
 
 
-class LoginResult(Tokens):
+class SignedIn(Tokens):
     user: AccountUser
 
 
-class MfaVerified(LoginResult):
+class MfaChallenge(ResponseModel):
+    """The password was right and the account has MFA on: no tokens until `auth/mfa/verify`."""
+
+    success: Literal[False]
+    mfa_required: Literal[True]
+    message: str
+    code: Literal["AUTH_MFA_REQUIRED"]
+    challenge_token: str = Field(
+        description="For `auth/mfa/verify` (or leave it to the `mfa_challenge` cookie this answer sets)"
+    )
+    expires_in: int = Field(ge=0, description="Seconds the challenge stays valid")
+
+
+class LoginResult(RootModel[SignedIn | MfaChallenge]):
+    """Tokens, or (MFA on, no `mfa_code`) the seed's `mfa_required` answer with its challenge."""
+
+
+class MfaVerified(SignedIn):
     message: str
 
 

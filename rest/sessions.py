@@ -5,9 +5,12 @@ when it began and was last refreshed, and when it ends. Its access tokens are
 the product's ordinary tokens naming it (`sid`), so both surfaces accept them and
 ending it goes through `shared.sessions` (no Firestore read per call).
 
-Refresh tokens are opaque, stored as SHA-256 digests (`_refresh_tokens`) and
-rotated on every use. A used one presented again means it leaked: the whole
-session (its family) ends and the reuse is logged. A password change or reset
+Refresh tokens are opaque and stored as SHA-256 digests (`_refresh_tokens`). By
+default a session keeps its one refresh token for its lifetime (the seed's refresh
+answer carries none to replace it). A client may opt in to rotation per refresh
+(`rotate`): the token presented is spent and a new one answered; a spent one
+presented again means it leaked, so the whole session (its family) ends and the
+reuse is logged. A password change or reset
 ends every session begun before it; so does too many sessions at once, oldest
 first.
 """
@@ -109,13 +112,16 @@ def _refresh_record(sid: str, user: dict[str, Any], now: float, ttl: int) -> dic
     }
 
 
-def refresh(token: str) -> dict[str, Any]:
-    """Trade a refresh token for new tokens; the old one is spent. A spent one ends its session."""
+def refresh(token: str, rotate: bool = False) -> dict[str, Any]:
+    """A new access token for a refresh token; with `rotate`, the token is spent and a new one answered.
+
+    A spent token presented again ends its session.
+    """
     token_ref = client().collection(REFRESH_TOKENS).document(_digest(token))
     now = auth.clock()
-    replacement = secrets.token_urlsafe(32)
+    replacement = secrets.token_urlsafe(32) if rotate else token
 
-    def rotate(transaction: Any) -> tuple[str, dict[str, Any] | None]:
+    def use(transaction: Any) -> tuple[str, dict[str, Any] | None]:
         snapshot = token_ref.get(transaction=transaction, timeout=LOCK_WAIT_SECONDS)
         if not snapshot.exists:
             return "unknown", None
@@ -130,17 +136,17 @@ def refresh(token: str) -> dict[str, Any]:
             return "reused", {**info, "id": record["session_id"]}
         if float(record["ends_at"]) <= now or float(info["ends_at"]) <= now:
             return "expired", None
-        transaction.update(token_ref, {"used_at": now})
         transaction.update(session_ref, {"last_used_at": now})
-        ttl = int(float(info["ends_at"]) - now)
-        user = {"id": record["user_id"]}
-        transaction.create(
-            client().collection(REFRESH_TOKENS).document(_digest(replacement)),
-            _refresh_record(record["session_id"], user, now, ttl),
-        )
-        return "rotated", {**info, "id": record["session_id"]}
+        if rotate:
+            transaction.update(token_ref, {"used_at": now})
+            ttl = int(float(info["ends_at"]) - now)
+            transaction.create(
+                client().collection(REFRESH_TOKENS).document(_digest(replacement)),
+                _refresh_record(record["session_id"], {"id": record["user_id"]}, now, ttl),
+            )
+        return "refreshed", {**info, "id": record["session_id"]}
 
-    outcome, session = run_transaction(rotate)
+    outcome, session = run_transaction(use)
     if outcome == "reused" and session is not None:
         _revoke_tokens(session["id"], session["user_id"])
         logging.warning(
@@ -150,7 +156,7 @@ def refresh(token: str) -> dict[str, Any]:
             user_id=session["user_id"],
         )
         raise UnauthenticatedError("Refresh token already used; the session has ended")
-    if outcome != "rotated" or session is None:
+    if outcome != "refreshed" or session is None:
         raise UnauthenticatedError("Refresh token is invalid or has expired")
     user = store.find("User", session["user_id"])
     if user is None:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from entities.access import tier
 from shared import router
 from shared.auth import Caller, Role
 from shared.errors import (
@@ -42,7 +43,7 @@ from shared.errors import (
     UnsupportedMediaTypeError,
     UpstreamError,
 )
-from shared.http import Surface, register_surface
+from shared.http import Surface
 
 SURFACE = "7p"
 BASE = "/api"
@@ -131,7 +132,6 @@ class TierCache:
 
 def subscription_tier(email: str) -> str:
     """enterprise, premium (a monthly or annual plan) or free: the course access rule's own tiers."""
-    from entities.access import tier
 
     return tier(email)
 
@@ -168,9 +168,8 @@ def error_schema(codes: list[str]) -> dict[str, Any]:
     }
 
 
-register_surface(
-    Surface(SURFACE, envelope=envelope, caller_limits=quota_limits, code=error_code, error_schema=error_schema)
-)
+# The contract this surface answers in; the composition point (`app.api`) registers it.
+CONTRACT = Surface(SURFACE, envelope=envelope, caller_limits=quota_limits, code=error_code, error_schema=error_schema)
 
 
 def rest_route(

@@ -84,9 +84,11 @@ def _target(name: str, deploy: Any, secrets: set[str], env: dict[str, str], publ
 def manifest() -> dict[str, Any]:
     """The deployment manifest, from the declarations alone."""
     sys.path.insert(0, str(ROOT))
+    from app import api as service
     from shared import queue, router
     from shared.firestore import TTL_FIELDS
 
+    service.install()
     routes = router.all_routes()
     functions = [r for r in routes if r.function]
     api = _target(

@@ -8,9 +8,13 @@ cd "$(dirname "$0")/.."
 ./scripts/install.sh test
 export LOCALSTRIPE_BIN="$PWD/.venv-localstripe/bin/localstripe"
 
-# Lint, format and types first: they take seconds and name the line at fault.
+# Lint, format, types and layers first: they take seconds and name the line at fault.
 .venv/bin/ruff check --quiet .
 .venv/bin/ruff format --check --quiet .
 .venv/bin/mypy --no-error-summary
+# The layers and no import circles (import-linter's contracts in pyproject.toml).
+PYTHONPATH=. .venv/bin/lint-imports --no-logo
 
-exec .venv/bin/python -m pytest "$@"
+# Parallel workers (pytest-xdist), one Firestore project each on the one shared emulator.
+# TEST_WORKERS=0 runs serially; arguments given after it (`-n 2`, `-x`) pass through to pytest.
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-4}" --dist loadgroup "$@"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
-from entities.responses import Health
 from shared import api_docs, openapi
 from shared.auth import Caller
 from shared.errors import NotFoundError
 from shared.http import Reply
+from shared.models import ResponseModel
 from shared.router import route
 
 
@@ -19,6 +19,10 @@ class _DocsRoute(TypedDict):
     anonymous: bool
     rate: Iterable[str]
     tags: Iterable[str]
+
+
+class Health(ResponseModel):
+    ok: Literal[True]
 
 
 _DOCS: _DocsRoute = {"anonymous": True, "rate": (), "tags": ("docs",)}

@@ -81,10 +81,14 @@ class Caller:
 ANONYMOUS = Caller(user_id=None, email=None, role=None)
 
 
-@lru_cache(maxsize=1)
 def _hasher() -> PasswordHasher:
-    # argon2id with the library's RFC 9106 low-memory profile defaults.
-    return PasswordHasher()
+    return _hasher_costing(*config.password_hash_cost())
+
+
+@lru_cache(maxsize=2)
+def _hasher_costing(time_cost: int, memory_kib: int) -> PasswordHasher:
+    # argon2id; parallelism and lengths are the library's RFC 9106 low-memory profile.
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
 
 
 def hash_password(password: str) -> str:

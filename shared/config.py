@@ -84,6 +84,9 @@ REMEMBER_ME_TTL_SECONDS = "REMEMBER_ME_TTL_SECONDS"  # refresh tokens with remem
 MAX_SESSIONS_PER_USER = "MAX_SESSIONS_PER_USER"  # concurrent sessions; a new one ends the oldest
 MFA_ENCRYPTION_KEY = "MFA_ENCRYPTION_KEY"  # Fernet key that encrypts TOTP secrets at rest
 CORS_ALLOWED_ORIGINS = "CORS_ALLOWED_ORIGINS"  # comma-separated origins browsers may call from
+# argon2id work per password hash; lower than the defaults only outside production (the tests).
+PASSWORD_HASH_TIME_COST = "PASSWORD_HASH_TIME_COST"
+PASSWORD_HASH_MEMORY_KIB = "PASSWORD_HASH_MEMORY_KIB"
 
 _MIN_SECRET_BYTES = 32
 
@@ -129,6 +132,26 @@ def _flag(raw: str) -> bool:
 
 def is_production() -> bool:
     return (get(ENV, "production") or "production") == "production"
+
+
+# RFC 9106's low-memory argon2id profile: the least work a production hash may take.
+PASSWORD_HASH_MIN_TIME_COST = 3
+PASSWORD_HASH_MIN_MEMORY_KIB = 64 * 1024
+
+
+def password_hash_cost() -> tuple[int, int]:
+    """argon2id's (time cost, memory in KiB); production refuses anything cheaper than RFC 9106's profile."""
+    time_cost = int(get(PASSWORD_HASH_TIME_COST, PASSWORD_HASH_MIN_TIME_COST, int) or 0)
+    memory_kib = int(get(PASSWORD_HASH_MEMORY_KIB, PASSWORD_HASH_MIN_MEMORY_KIB, int) or 0)
+    weak = time_cost < PASSWORD_HASH_MIN_TIME_COST or memory_kib < PASSWORD_HASH_MIN_MEMORY_KIB
+    if weak and is_production():
+        raise ConfigurationError(
+            f"Settings {PASSWORD_HASH_TIME_COST} and {PASSWORD_HASH_MEMORY_KIB} may not go below "
+            f"{PASSWORD_HASH_MIN_TIME_COST} and {PASSWORD_HASH_MIN_MEMORY_KIB} when {ENV} is production"
+        )
+    if time_cost < 1 or memory_kib < 64:
+        raise ConfigurationError(f"Settings {PASSWORD_HASH_TIME_COST} and {PASSWORD_HASH_MEMORY_KIB} are too small")
+    return time_cost, memory_kib
 
 
 def app_id() -> str:

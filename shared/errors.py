@@ -68,9 +68,13 @@ class InvalidCredentialsError(AppError):
 
 
 class MfaRequiredError(AppError):
-    """The password was right; a second factor is needed. `details` carries the challenge to answer."""
+    """The password was right; a second factor is needed. `details` carries the challenge to answer.
 
-    status, code, default_message = 401, "MFA_REQUIRED", "MFA code is required"
+    403, not 401: the caller proved who they are but not yet enough, and clients (the
+    Base44 SDK among them) sign out on a 401, which would lose the challenge.
+    """
+
+    status, code, default_message = 403, "MFA_REQUIRED", "MFA code is required"
 
 
 class PaymentFailedError(AppError):

@@ -28,6 +28,12 @@ EntityId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$"), 
 Email = Annotated[str, StringConstraints(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
 
 
+class ResponseModel(BaseModel):
+    """An answer whose keys are fixed: anything else in it is a mistake."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class RequestModel(BaseModel):
     """Base of every request body model."""
 

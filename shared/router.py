@@ -9,7 +9,8 @@ service that serves every route (`dispatch`), the emulator's routes,
 Documented functions live one per module, `functions/<area>/<snake_name>.py`,
 each declared with `@endpoint`; they are found by name, so adding a function is
 adding its module. Other routes (entities, auth, verification, downloads, docs)
-are declared with `@route` in the modules listed in `API_MODULES`.
+are declared with `@route`; declaring registers nothing: the composition point
+(`app.api`) names the modules that make up the `api` service and `mount`s them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -42,23 +44,8 @@ if TYPE_CHECKING:
 
 APP = "/api/apps/{appId}"
 FUNCTIONS_PACKAGE = "functions"
-# Modules whose `@route` declarations make up the API besides the documented functions.
-API_MODULES = (
-    "entities.routes",
-    "functions.certificates.routes",
-    "functions.enterprise.routes",
-    "functions.payments.stripe_webhook",
-    "functions.video.daily_webhook",
-    "functions.video.zoom_webhook",
-    "shared.api_routes",
-    "rest.admin_payments",
-    "rest.courses",
-    "rest.marketplace",
-    "rest.payments",
-    "rest.auth_routes",
-    "emulator.pages",
-    "rest.postman",
-)
+# The attribute a declared handler carries its routes in, until `mount` serves them.
+ROUTES_ATTRIBUTE = "declared_routes"
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 H = TypeVar("H", bound=Callable[..., Any])
 _FUNCTION_NAME = re.compile(r"^[a-z][A-Za-z0-9]{0,63}$")
@@ -180,14 +167,15 @@ def raw_endpoint(
     rate: Iterable[str] = (),
     settings: Iterable[str] = (),
     response: Any = None,
-    paths: Iterable[str] = (),
+    paths: Iterable[str | tuple[str, str]] = (),
     deploy: Deploy | None = None,
     tags: Iterable[str] = (),
     errors: Iterable[type[AppError]] = (InvalidInputError,),
 ) -> Callable[[Callable[..., Any]], Callable[[flask.Request], flask.Response]]:
     """A documented function that authenticates itself (webhooks): `handler(request)`.
 
-    `paths` are further paths it answers at in the `api` service (POST).
+    `paths` are further paths it answers at in the `api` service (POST); a `(path, surface)`
+    pair answers its errors in that surface's envelope.
     """
     spec = Spec(name=name, anonymous=True, rate=tuple(rate), body="raw", settings=tuple(settings))
     return _function_decorator(spec, response, deploy, tags, raw=True, paths=tuple(paths), errors=tuple(errors))
@@ -200,7 +188,7 @@ def _function_decorator(
     tags: Iterable[str],
     *,
     raw: bool,
-    paths: tuple[str, ...] = (),
+    paths: tuple[str | tuple[str, str], ...] = (),
     errors: tuple[type[AppError], ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[[flask.Request], flask.Response]]:
     def decorate(handler: Callable[..., Any]) -> Callable[[flask.Request], flask.Response]:
@@ -229,10 +217,16 @@ def _function_decorator(
             errors=errors,
         )
         _functions[spec.name] = route
-        for path in paths:
-            _register(replace(route, path=path, function=False))
         target.spec = spec  # type: ignore[attr-defined]
         target.route = route  # type: ignore[attr-defined]
+        # Further paths it answers at in the `api` service, once its module is mounted.
+        # A `(path, surface)` pair answers its errors in that surface's envelope.
+        further = [(p, spec.surface) if isinstance(p, str) else p for p in paths]
+        setattr(
+            target,
+            ROUTES_ATTRIBUTE,
+            tuple(replace(route, path=at, function=False, spec=replace(spec, surface=s)) for at, s in further),
+        )
         return target
 
     return decorate
@@ -281,24 +275,23 @@ def route(
 
     def decorate(handler: H) -> H:
         summary, description = _split_doc(handler)
-        _register(
-            Route(
-                name=name,
-                methods=verbs,
-                path=path,
-                spec=spec,
-                handler=handler,
-                response=response,
-                status=status,
-                query=query,
-                summary=summary,
-                description=description,
-                tags=tuple(tags),
-                path_schemas=tuple((path_schemas or {}).items()),
-                content_type=content_type,
-                errors=tuple(errors),
-            )
+        declared = Route(
+            name=name,
+            methods=verbs,
+            path=path,
+            spec=spec,
+            handler=handler,
+            response=response,
+            status=status,
+            query=query,
+            summary=summary,
+            description=description,
+            tags=tuple(tags),
+            path_schemas=tuple((path_schemas or {}).items()),
+            content_type=content_type,
+            errors=tuple(errors),
         )
+        setattr(handler, ROUTES_ATTRIBUTE, (*getattr(handler, ROUTES_ATTRIBUTE, ()), declared))
         return handler
 
     return decorate
@@ -377,10 +370,27 @@ def function_names() -> list[str]:
     return [r.name for r in functions()]
 
 
+def declared_in(module: ModuleType) -> list[Route]:
+    """The routes a module's handlers declare, in the order they are defined (handlers it imports are not its own)."""
+    return [
+        declared
+        for value in vars(module).values()
+        if callable(value) and getattr(value, "__module__", None) == module.__name__
+        for declared in getattr(value, ROUTES_ATTRIBUTE, ())
+    ]
+
+
+def mount(modules: Iterable[ModuleType]) -> None:
+    """Serve the routes these modules declare in the `api` service (the composition point calls this once)."""
+    for module in modules:
+        for declared in declared_in(module):
+            _register(declared)
+
+
 def api_routes() -> list[Route]:
-    """The routes the `api` service declares besides the functions (imports `API_MODULES`)."""
-    for module in API_MODULES:
-        importlib.import_module(module)
+    """The routes the `api` service serves besides the functions: what was mounted."""
+    if not _routes:
+        raise RuntimeError("No routes are mounted: the composition point (app.api.install) mounts them")
     return list(_routes)
 
 

@@ -39,7 +39,8 @@ class RevocationView:
         self._lock = threading.Lock()  # one refresh at a time
         self._write_lock = threading.Lock()  # entries change under it; lookups need no lock
         self._sessions: dict[str, float] = {}  # sid -> when its token expires (unix seconds)
-        self._users: dict[str, tuple[float, float]] = {}  # user id -> (sessions begun before, entry expiry)
+        # user id -> (sessions begun before, entry expiry, the one session spared or "")
+        self._users: dict[str, tuple[float, float, str]] = {}
         self._asked_since: datetime | None = None  # revoked_at bound of the next query; None: load everything
         self._refreshed_at: float | None = None  # clock reading of the last refresh
         self.queries = 0
@@ -50,7 +51,7 @@ class RevocationView:
         if sid is not None and sid in self._sessions:
             return True
         user = self._users.get(str(claims.get("sub")))
-        return user is not None and float(claims["iat"]) < user[0]
+        return user is not None and float(claims["iat"]) < user[0] and sid != user[2]
 
     def apply(self, entry: Mapping[str, Any]) -> None:
         expires = _unix(entry["expires_at"])
@@ -61,7 +62,7 @@ class RevocationView:
             user_id = str(entry["user_id"])
             known = self._users.get(user_id)
             if known is None or known[0] < float(entry["before"]):
-                self._users[user_id] = (float(entry["before"]), expires)
+                self._users[user_id] = (float(entry["before"]), expires, str(entry.get("except_sid") or ""))
 
     def _refresh_if_stale(self) -> None:
         if self._is_fresh():
@@ -122,11 +123,13 @@ def end_session(sid: str, user_id: str, expires_at: float) -> None:
     _record(f"session:{sid}", {"kind": "session", "sid": sid, "user_id": user_id}, expires_at)
 
 
-def end_all_sessions(user_id: str) -> float:
-    """End every session of the user begun until now (a password changed or reset); returns that instant."""
+def end_all_sessions(user_id: str, except_sid: str | None = None) -> float:
+    """End every session of the user begun until now (a password changed or reset), but
+    `except_sid` (the caller's, when MFA is turned on); returns that instant."""
     before = time.time()
     expires_at = before + config.longest_session_seconds()  # a refresh token outlives any access token
-    _record(f"user:{user_id}", {"kind": "user", "user_id": user_id, "before": before}, expires_at)
+    entry = {"kind": "user", "user_id": user_id, "before": before, "except_sid": except_sid}
+    _record(f"user:{user_id}", entry, expires_at)
     return before
 
 

@@ -12,10 +12,12 @@ import contextlib
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
-from shared import config, logging
+from pydantic import AfterValidator, StringConstraints
+
+from shared import config, logging, outbound
 from shared.errors import (
     ConfigurationError,
     ConflictError,
@@ -53,8 +55,6 @@ def client() -> StripeClient:
 @lru_cache(maxsize=4)
 def _client(api_key: str, api_base: str) -> StripeClient:
     import stripe
-
-    from shared import outbound
 
     # Stripe's SDK keeps its own retries (with idempotency keys) and error types; the
     # session adds our request log, so no retries of ours on top.
@@ -173,6 +173,12 @@ def check_redirect_url(value: str, field: str) -> str:
     ):
         raise ValueError(f"{field} must be an absolute http or https URL")
     return value
+
+
+# A URL Stripe sends a browser back to (checkout, portal), as request models accept it.
+RedirectUrl = Annotated[
+    str, StringConstraints(min_length=1, max_length=2048), AfterValidator(lambda v: check_redirect_url(v, "url"))
+]
 
 
 def as_dict(obj: Any) -> dict[str, Any]:

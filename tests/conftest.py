@@ -1,18 +1,56 @@
-"""Shared fixtures: the real Firestore emulator, a clean database per test, users and tokens."""
+"""Shared fixtures: the real Firestore emulator, a clean database per test, users and tokens.
+
+Under pytest-xdist the controller starts the one emulator every worker shares, and each
+worker keeps its data in a Firestore project of its own (`sparkacademy-test-gw0`, ...):
+wiping one worker's database never touches another's.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from app import api
+from tests.helpers import functions_framework, wipe_project
 from tests.queue_fixtures import job_queue, pubsub_emulator  # noqa: F401 - fixtures of the job queue
 
-PROJECT = "sparkacademy-test"
+# This process's Firestore project: one per xdist worker (PYTEST_XDIST_WORKER), so workers never share data.
+PROJECT = f"sparkacademy-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 TEST_JWT_SECRET = "test-secret-for-jwt-signing-0123456789abcdef"
+_SHARED_EMULATOR = pytest.StashKey[Any]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With xdist workers to come, the controller starts their one shared emulator before they do."""
+    distributed = getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")
+    if distributed and not os.environ.get("FIRESTORE_EMULATOR_HOST"):
+        from emulator import firestore_emulator
+
+        started = firestore_emulator.start()
+        os.environ["FIRESTORE_EMULATOR_HOST"] = started.host  # the workers inherit it
+        config.stash[_SHARED_EMULATOR] = started
+
+
+# Session servers too heavy to start once per worker: the tests that use one all run on one worker
+# (scripts/test.sh runs xdist with --dist loadgroup).
+ONE_WORKER_FIXTURES = ("dev_platform", "oidc_server", "api_under_functions_framework")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        shared = next((name for name in ONE_WORKER_FIXTURES if name in getattr(item, "fixturenames", ())), None)
+        if shared is not None:
+            item.add_marker(pytest.mark.xdist_group(shared))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    started = config.stash.get(_SHARED_EMULATOR, None)
+    if started is not None:
+        started.stop()
+        os.environ.pop("FIRESTORE_EMULATOR_HOST", None)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -23,14 +61,18 @@ def environment() -> Iterator[None]:
             "GOOGLE_CLOUD_PROJECT": PROJECT,
             "JWT_SECRET": TEST_JWT_SECRET,
             "BASE44_APP_ID": "sparkacademy",
+            # The least argon2id work the library takes: the tests hash thousands of passwords.
+            "PASSWORD_HASH_TIME_COST": "1",
+            "PASSWORD_HASH_MEMORY_KIB": "64",
         }
     )
+    api.install()  # the `api` service as main.py and make dev assemble it
     yield
 
 
 @pytest.fixture(scope="session")
 def firestore_emulator(environment: None) -> Iterator[Any]:
-    """One emulator for the run: FIRESTORE_EMULATOR_HOST if set, else started here."""
+    """One emulator for the run: FIRESTORE_EMULATOR_HOST if set (xdist's controller sets it), else started here."""
     from emulator import firestore_emulator
     from shared.firestore import reset_client
 
@@ -48,15 +90,11 @@ def firestore_emulator(environment: None) -> Iterator[Any]:
 
 @pytest.fixture
 def db(firestore_emulator: Any) -> Any:
-    """A Firestore client on an emptied database."""
-    import urllib.request
-
+    """A Firestore client on an emptied database (this worker's project only)."""
     from shared import ratelimit
     from shared.firestore import client
 
-    host = os.environ["FIRESTORE_EMULATOR_HOST"]
-    url = f"http://{host}/emulator/v1/projects/{PROJECT}/databases/(default)/documents"
-    urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=10).read()
+    wipe_project(os.environ["FIRESTORE_EMULATOR_HOST"], PROJECT)
     ratelimit.forget_leases()  # leases of this process count against counters just wiped
     return client()
 
@@ -95,23 +133,6 @@ def make_user(db: Any) -> Callable[..., tuple[dict[str, Any], str]]:
     return make
 
 
-def local_blob_store(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, base_url: str) -> Iterator[Any]:
-    """The local blob store in a temporary folder, its links under `base_url`; forgotten afterwards."""
-    from shared import storage
-
-    root = tmp_path / "blobs"
-    monkeypatch.setenv("STORAGE_BACKEND", "local")
-    monkeypatch.setenv("LOCAL_BLOB_DIR", str(root))
-    monkeypatch.setenv("PUBLIC_BASE_URL", base_url)
-    storage.reset_blob_store()
-    yield root
-    storage.reset_blob_store()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
 def live_gateway(db: Any) -> Iterator[str]:
     """The gateway on a real port (for the Node SDK and concurrency tests); yields its URL."""
@@ -121,52 +142,6 @@ def live_gateway(db: Any) -> Iterator[str]:
     server = start_in_thread(create_app())
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
-
-
-@contextlib.contextmanager
-def functions_framework(target: str) -> Iterator[str]:
-    """One target served by functions-framework, as Cloud Functions runs it; yields its URL once it answers."""
-    import subprocess
-    import sys
-    import time
-    import urllib.error
-    import urllib.request
-    from pathlib import Path
-
-    from emulator.firestore_emulator import free_port
-
-    root = Path(__file__).resolve().parents[1]
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "functions-framework"),
-            f"--target={target}",
-            "--source=main.py",
-            f"--port={port}",
-            "--host=127.0.0.1",
-        ],
-        cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/health", timeout=10).read()
-                break
-            except urllib.error.HTTPError:
-                break  # any answer: the server is up (a function target answers every path itself)
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                assert server.poll() is None and time.monotonic() < deadline, "functions-framework did not start"
-                time.sleep(0.3)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

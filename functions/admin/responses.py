@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from entities.responses import ResponseModel
+from shared.models import ResponseModel
 
 Day = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="UTC date, YYYY-MM-DD")
 

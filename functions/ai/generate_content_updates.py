@@ -93,7 +93,7 @@ def _quiz_problems(where: str, quiz: Any, wanted: bool) -> list[str]:
 def course_from(draft: DraftCourse, body: GenerateContentUpdatesRequest) -> dict[str, Any]:
     """The checked draft in the documented course shape, as plain text."""
     text = llm.plain
-    modules = []
+    modules: list[dict[str, Any]] = []
     for m, module in enumerate(draft.modules):
         lessons = [
             {

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from statistics import mean
 from typing import Any
 
-from entities import progress, store
+from entities import learning, progress, store
 from entities.course import teaches
 from entities.enrollment import enrollment_id
 from functions.ai import llm
@@ -51,7 +51,7 @@ def _parse(ts: Any) -> datetime | None:
 
 
 def figures(course: dict[str, Any], enrollment: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
-    records = progress.records_of(enrollment["id"])
+    records = learning.records_of(enrollment["id"])
     done = progress.completion(course, records)
     scores = [float(r["quiz_score"]) for r in records if r.get("quiz_score") is not None and not r.get("lesson_id")]
     quiz_average = round(mean(scores), 2) if scores else None

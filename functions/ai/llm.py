@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -33,6 +33,7 @@ from shared.errors import AppError, ServiceUnavailableError, UpstreamError
 
 if TYPE_CHECKING:
     from openai import OpenAI
+    from openai.types.chat import ChatCompletion
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -112,7 +113,7 @@ def generate(
         else:
             problems = check(answer.parsed)
         if not problems:
-            return answer.parsed
+            return cast(T, answer.parsed)
         if repaired:
             logging.warning("model answer failed its checks twice", function=function, problems=problems[:20])
             error = UpstreamError("The model's answer failed its checks", details={"problems": problems[:50]})
@@ -140,7 +141,7 @@ def _client(key: str, base_url: str | None, timeout: float, retries: int) -> Ope
 def client() -> OpenAI:
     return _client(
         config.require(config.OPENAI_API_KEY),
-        config.get(config.OPENAI_BASE_URL),  # type: ignore[arg-type]
+        config.get(config.OPENAI_BASE_URL),
         config.openai_timeout_seconds(),
         config.openai_max_retries(),
     )
@@ -152,7 +153,7 @@ def _ask(function: str, caller: Caller, output: type[T], messages: list[dict[str
     usage.check_budget(caller)
     model = config.openai_model()
     started = time.perf_counter()
-    completion = None
+    completion: ChatCompletion | None = None
     try:
         completion = client().chat.completions.parse(
             model=model,
@@ -235,4 +236,5 @@ def _retry_after(headers: Any) -> str | None:
             return str(max(1, round(float(ms) / 1000)))
         except ValueError:
             pass
-    return headers.get("retry-after")
+    value = headers.get("retry-after")
+    return None if value is None else str(value)

@@ -12,13 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from entities import certificate as certificates
-from entities import progress, store
+from entities import learning, store
 from entities.course import teaches
 from shared import config, logging
 from shared.auth import Caller
 from shared.errors import ConflictError, ForbiddenError, InvalidInputError, ServiceUnavailableError
 from shared.firestore import now_iso
 from shared.router import Deploy
+from shared.storage import blob_store
 
 # Rendering a PDF with embedded fonts wants more memory than the default.
 DEPLOY = Deploy(memory="512Mi", timeout="60s", env=((config.STORAGE_BUCKET, config.BUCKET_FROM_PLAN),))
@@ -60,8 +61,6 @@ def instructor_name(course: dict[str, Any]) -> str:
 
 
 def signed_link(cert: dict[str, Any]) -> str:
-    from shared.storage import blob_store
-
     return blob_store().signed_url(cert["file_path"], download_name=f"certificate-{cert['verification_code']}.pdf")
 
 
@@ -86,7 +85,7 @@ def issue(enrollment: dict[str, Any], caller: Caller) -> dict[str, Any]:
         raise InvalidInputError(
             "This enrollment is not active", details={"enrollment_status": enrollment.get("status")}
         )
-    enrollment, result = progress.recompute_enrollment(enrollment["id"])
+    enrollment, result = learning.recompute_enrollment(enrollment["id"])
     if not result.complete:
         raise InvalidInputError(
             "Course requirements are not met",
@@ -97,7 +96,6 @@ def issue(enrollment: dict[str, Any], caller: Caller) -> dict[str, Any]:
 
 def _create(enrollment: dict[str, Any], course: dict[str, Any], caller: Caller, cert_id: str) -> dict[str, Any]:
     from functions.certificates import pdf
-    from shared.storage import blob_store
 
     blobs = blob_store()
     completed_at = str(enrollment.get("completed_at") or now_iso())

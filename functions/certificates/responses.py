@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from entities.certificate import CODE_PATTERN
-from entities.responses import ResponseModel
+from shared.models import ResponseModel
 
 Code = Field(pattern=CODE_PATTERN.pattern, description="Verification code, CERT-YYYY-XXXXXX")
 Day = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="Completion date, YYYY-MM-DD")

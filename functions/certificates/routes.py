@@ -1,7 +1,8 @@
 """Certificate routes of the `api` service that are not documented functions.
 
 - GET /api/certificates/verify/{code}: the public verification answer (anonymous),
-  the URL printed in every certificate's QR code.
+  the URL printed in every certificate's QR code: JSON, or the verification page for a
+  browser (`functions.certificates.verification_page`).
 - GET /blobs/{path}: downloads from the local blob store through a signed, expiring
   link (development; production links go straight to Cloud Storage).
 """
@@ -12,11 +13,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from entities.certificate import CODE_PATTERN, normalise_code
 from functions.certificates.responses import VerifyCertificateResponse
+from functions.certificates.verify_certificate import verification
 from shared.auth import Caller
 from shared.errors import ForbiddenError, InvalidInputError, NotFoundError
 from shared.http import Reply
 from shared.router import route
+from shared.storage import LocalBlobStore, blob_store
 
 
 class DownloadQuery(BaseModel):
@@ -37,13 +41,24 @@ class DownloadQuery(BaseModel):
     response=VerifyCertificateResponse,
 )
 def verify(_body: Any, _caller: Caller, code: str) -> Any:
-    """Whether a certificate code is valid: name, course and date only."""
-    from entities.certificate import CODE_PATTERN, normalise_code
-    from functions.certificates.verify_certificate import verification
+    """Whether a certificate code is valid: name, course and date only.
 
-    if not CODE_PATTERN.match(normalise_code(code)):
+    The QR code's URL: a browser (preferring text/html) gets the verification page, a
+    program the JSON answer."""
+    import flask
+
+    from functions.certificates import verification_page
+
+    page = verification_page.wants_page(flask.request.accept_mimetypes)
+    malformed = not CODE_PATTERN.match(normalise_code(code))
+    if page:
+        try:
+            return verification_page.not_found(code, True) if malformed else verification_page.found(verification(code))
+        except NotFoundError:
+            return verification_page.not_found(code, False)
+    if malformed:
         raise InvalidInputError("Malformed verification code", details={"format": "CERT-YYYY-XXXXXX"})
-    return verification(code)
+    return Reply(verification(code), headers={"Vary": "Accept"})
 
 
 @route(
@@ -58,7 +73,6 @@ def verify(_body: Any, _caller: Caller, code: str) -> Any:
 )
 def download(_body: Any, _caller: Caller, path: str, query: DownloadQuery) -> Reply:
     """A file from the local blob store, through a signed link that expires."""
-    from shared.storage import LocalBlobStore, blob_store
 
     store = blob_store()
     if not isinstance(store, LocalBlobStore):

@@ -187,4 +187,4 @@ def missing(text: str) -> list[str]:
 def width(line: list[Run], size: float) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    return sum(stringWidth(run.text, run.font, size) for run in line)
+    return float(sum(stringWidth(run.text, run.font, size) for run in line))

@@ -1,6 +1,7 @@
 """Many people into one organization in one call, each row answered on its own.
 
-A row ends as one of:
+Each row answers the seed's `status`: `active` when the person is a member of the
+organization now, `failed` when the row was refused; `outcome` says which of these it was:
 - `created`: a new account in the organization (no password: an invitation mail with
   a single-use link, valid a week, to choose one through the reset flow) and its membership;
 - `existing`: the address already belongs to this organization; nothing about it changes;
@@ -14,8 +15,8 @@ USERS_PER_HOUR new accounts are created per organization per clock hour: a call 
 would go beyond is refused whole (429) before anything is written.
 
 Enterprise rows also carry department, employee_id (unique within the organization),
-manager_email (a member already, or a row of the same call; nobody manages themselves
-and chains of managers never loop) and custom_fields. A person's team is the custom
+manager_email (kept as given: the manager need not be provisioned yet; nobody manages
+themselves and chains of managers never loop) and custom_fields. A person's team is the custom
 field `team` when given, else the department; teams are created as needed.
 """
 
@@ -106,7 +107,8 @@ class Row:
             "index": self.index,
             "email": self.email,
             "id": self.user_id,
-            "status": self.outcome,
+            "status": "active" if self.outcome in ("created", "existing") else "failed",
+            "outcome": self.outcome,
             "reason": self.reason,
             "membership_id": self.membership_id,
             "team_id": self.team_id,
@@ -125,7 +127,7 @@ def _parse(raw_rows: list[Any], model: type[BasicRow]) -> list[Row]:
     rows: list[Row] = []
     first: dict[str, int] = {}
     for index, raw in enumerate(raw_rows):
-        email = raw.get("email") if isinstance(raw, dict) and isinstance(raw.get("email"), str) else ""
+        email = str(raw["email"]) if isinstance(raw, dict) and isinstance(raw.get("email"), str) else ""
         row = Row(index=index, email=email[:320])
         rows.append(row)
         if not isinstance(raw, dict):
@@ -194,8 +196,9 @@ def _check_employee_ids(org_id: str, rows: list[Row]) -> None:
             row.refuse("invalid", "employee_id is already used in this organization")
 
 
-def _check_managers(org_id: str, rows: list[Row]) -> None:
-    """Managers are members or rows of this call; no one manages themselves; no loops."""
+def _check_managers(rows: list[Row]) -> None:
+    """No one manages themselves and managers never loop; a manager not yet provisioned is kept as
+    given (the seed's own row names one), linked when that person joins."""
     for row in _pending(rows):
         if row.person and row.person.manager_email == row.email:
             row.refuse("invalid", "a person cannot be their own manager")
@@ -203,26 +206,6 @@ def _check_managers(org_id: str, rows: list[Row]) -> None:
     for row in list(new.values()):
         if _in_loop(row, new):
             row.refuse("invalid", "managers form a loop")
-    in_call = {row.email: row for row in rows if row.person is not None}
-    outside = sorted(
-        {str(r.person.manager_email) for r in _pending(rows) if r.person and r.person.manager_email} - set(in_call)
-    )
-    found = store.find_all("Membership", [membership_id(org_id, email) for email in outside]) if outside else {}
-    members = {m["user_email"] for m in found.values() if m.get("status") == "active"}
-    changed = True
-    while changed:  # a row whose manager's row is refused is refused too
-        changed = False
-        for row in _pending(rows):
-            manager = row.person.manager_email if row.person else None
-            if manager is None:
-                continue
-            manager_row = in_call.get(manager)
-            if manager_row is None and manager not in members:
-                row.refuse("invalid", "manager_email is not a member of the organization")
-                changed = True
-            elif manager_row is not None and manager_row.outcome in ("invalid", "conflict"):
-                row.refuse("invalid", f"the manager's row {manager_row.index} was not provisioned")
-                changed = True
 
 
 def _in_loop(row: Row, new: dict[str, Row]) -> bool:
@@ -390,7 +373,7 @@ def provision(caller: Caller, org: dict[str, Any], raw_rows: list[Any], *, enter
     _classify_accounts(org["id"], rows)
     if enterprise:
         _check_employee_ids(org["id"], rows)
-        _check_managers(org["id"], rows)
+        _check_managers(rows)
     reserve(org["id"], len(_pending(rows)))
     _ensure_teams(org["id"], rows, caller.email)
     _write_all(org, rows, caller.email)

@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from entities.responses import ResponseModel, Timestamp
+from entities.responses import Timestamp
+from shared.models import ResponseModel
 
 
 class JobRecord(ResponseModel):
@@ -32,7 +33,10 @@ class ProvisionedUser(ResponseModel):
     index: int = Field(ge=0, description="The row's position in the request")
     email: str
     id: str | None = Field(description="The user's id (created or existing)")
-    status: Literal["created", "existing", "conflict", "invalid"]
+    status: Literal["active", "failed"] = Field(description="active: a member now; failed: the row was refused")
+    outcome: Literal["created", "existing", "conflict", "invalid"] = Field(
+        description="created: a new account; existing: already a member; conflict: an account elsewhere; invalid"
+    )
     reason: str | None = Field(description="Why a row was refused (or a note on an existing member)")
     membership_id: str | None
     team_id: str | None

@@ -184,7 +184,7 @@ def organization_gaps(org_id: str, targets: list[str], target: float) -> dict[st
     known = proficiencies(org_id, set(people), cat)
     size = len(people)
     wanted = list(dict.fromkeys(skill_key(t) for t in targets))
-    gaps = []
+    gaps: list[dict[str, Any]] = []
     needing: dict[str, set[str]] = {}
     for key in wanted:
         levels = [known.get(p, {}).get(key, 0.0) for p in people]
@@ -219,7 +219,7 @@ def organization_gaps(org_id: str, targets: list[str], target: float) -> dict[st
         )
         chosen[best["id"]] = best
         chosen_for[best["id"]].append(key)
-    recommended = []
+    recommended: list[dict[str, Any]] = []
     for course_id, course in chosen.items():
         people_needing: set[str] = set().union(*(needing[k] for k in chosen_for[course_id]))
         price = float(course.get("price") or 0)

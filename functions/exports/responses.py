@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from entities.responses import ResponseModel
+from shared.models import ResponseModel
 
 Link = Field(description="Signed download link of the ZIP, valid 24 hours")
 Expiry = Field(description="When the link stops working, UTC, ISO 8601")

@@ -18,11 +18,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from entities.progress import MIN_PASSING_SCORE
 from functions.exports.package import (
     ModulePart,
     PackageWriter,
     add_media,
     media_html,
+    media_member,
     modules,
     page,
     paragraphs,
@@ -89,8 +91,6 @@ def quiz_href(module: ModulePart) -> str:
 
 
 def mastery_score(quiz: dict[str, Any]) -> int:
-    from entities.progress import MIN_PASSING_SCORE
-
     return max(int(quiz.get("passing_score") or 0), MIN_PASSING_SCORE)
 
 
@@ -232,8 +232,6 @@ def lesson_page(course: dict[str, Any], module: ModulePart, lesson: dict[str, An
 
 
 def media_files(parts: list[ModulePart]) -> list[str]:
-    from functions.exports.package import media_member
-
     names = set()
     for module in parts:
         for lesson in module.lessons:

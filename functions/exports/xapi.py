@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from entities import store
 from functions.exports.package import (
     ModulePart,
     PackageWriter,
@@ -32,10 +33,11 @@ from functions.exports.package import (
     paragraphs,
     publish,
 )
-from functions.exports.scorm import xml_text
+from functions.exports.scorm import quiz_form, xml_text
 from shared import config
 from shared.config import XAPI_ACTIVITY_BASE
 from shared.errors import ConfigurationError
+from shared.firestore import existing_data, io
 
 TINCAN = "http://projecttincan.com/tincan.xsd"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -154,8 +156,6 @@ def lesson_page(course: dict[str, Any], module: ModulePart, lesson: dict[str, An
 
 
 def quiz_page(course: dict[str, Any], module: ModulePart, iris: Iris) -> str:
-    from functions.exports.scorm import quiz_form
-
     quiz = module.quiz or {}
     title = str(quiz.get("title") or f"{module.module.get('title') or 'Module'}: quiz")
     attrs = _data(kind="quiz", activity=iris.quiz(module.module), course=iris.course, name=xml_text(title))
@@ -220,11 +220,8 @@ def statement(
 def _records(name: str, field: str, value: str) -> list[dict[str, Any]]:
     from google.cloud.firestore import FieldFilter
 
-    from entities import store
-    from shared.firestore import io
-
     query = store.collection(name).where(filter=FieldFilter(field, "==", value))
-    return sorted((s.to_dict() for s in query.stream(**io())), key=lambda r: str(r.get("id")))
+    return sorted((existing_data(s) for s in query.stream(**io())), key=lambda r: str(r.get("id")))
 
 
 def statements(course: dict[str, Any], parts: list[ModulePart], iris: Iris) -> Iterator[dict[str, Any]]:

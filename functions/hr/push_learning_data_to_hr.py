@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from entities import store
 from functions.hr import sync
 from functions.hr.connect import bamboohr_client, workday_client
 from functions.hr.models import PushLearningDataRequest
@@ -111,8 +112,6 @@ def _employees(integration: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Members of the organization with an employee id, by email."""
     from google.cloud.firestore_v1.base_query import FieldFilter
 
-    from entities import store
-
     query = store.collection("Membership").where(
         filter=FieldFilter("organization_id", "==", integration["organization_id"])
     )
@@ -127,8 +126,6 @@ def _employees(integration: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def _completions(start: date, end: date) -> Iterator[dict[str, Any]]:
     """Completed enrollments whose completion falls in the range, oldest first."""
     from google.cloud.firestore_v1.base_query import FieldFilter
-
-    from entities import store
 
     query = (
         store.collection("Enrollment")

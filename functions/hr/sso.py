@@ -18,7 +18,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from shared.safe_fetch import Fetched
+from shared.safe_fetch import Fetched, FetchError, UnsafeUrlError
 
 Status = Literal["pass", "warn", "fail"]
 
@@ -165,7 +165,9 @@ def certificate_status(encoded: str, now: datetime) -> tuple[Status, str]:
     key = cert.public_key()
     if isinstance(key, rsa.RSAPublicKey | dsa.DSAPublicKey) and key.key_size < MIN_RSA_BITS:
         return "fail", f"{subject}: {key.key_size}-bit key, under {MIN_RSA_BITS} bits"
-    key_text = f"{key.key_size}-bit {type(key).__name__.removesuffix('PublicKey').lstrip('_')} key"
+    kind = type(key).__name__.removesuffix("PublicKey").lstrip("_")
+    size = getattr(key, "key_size", None)  # Edwards-curve keys have none: their kind says it all
+    key_text = f"{size}-bit {kind} key" if size else f"{kind} key"
     if now < start:
         return "fail", f"{subject}: not valid before {start:%Y-%m-%d}"
     if now >= end:
@@ -299,8 +301,6 @@ def _check_jwks(report: Report, jwks_uri: str, algs: list[Any], now: datetime, f
     import jwt
     from jwt.exceptions import PyJWKError, PyJWKSetError
 
-    from shared.safe_fetch import FetchError, UnsafeUrlError
-
     try:
         fetched = fetch_jwks(jwks_uri)
     except FetchError as exc:
@@ -319,7 +319,7 @@ def _check_jwks(report: Report, jwks_uri: str, algs: list[Any], now: datetime, f
         report.add("jwks", "fail", "the key set holds no usable key")
         return
     usable = [k for k in keys if not algs or k.algorithm_name in algs or not k.Algorithm]
-    weak = [k.key_id or "(no kid)" for k in usable if _rsa_bits(k) is not None and _rsa_bits(k) < MIN_RSA_BITS]
+    weak = [k.key_id or "(no kid)" for k in usable if (bits := _rsa_bits(k)) is not None and bits < MIN_RSA_BITS]
     if not usable:
         report.add("jwks", "fail", "no signing key for the advertised algorithms")
     elif weak:

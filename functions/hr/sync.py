@@ -26,18 +26,20 @@ one integration never overlap (the second is a 409 while the first holds the lea
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from entities import accounts, store, tenancy
+from entities.licences import SEATS
 from entities.organization import EMPLOYEE_IDS, employee_claim_id, membership_id
 from functions.hr.employees import Employee
 from shared import config, logging, sessions
 from shared.auth import Caller, Role
 from shared.errors import ConflictError, InvalidInputError, NotFoundError
-from shared.firestore import client, io, now_iso, run_transaction
+from shared.firestore import client, existing_data, io, now_iso, run_transaction
 
 BATCH_WRITES = 500  # one Firestore batch
 CHUNK = 500  # employees between checkpoints
@@ -231,7 +233,7 @@ class Roster:
         self.by_employee_id: dict[str, dict[str, Any]] = {}
         query = store.collection("Membership").where(filter=FieldFilter("organization_id", "==", org["id"]))
         for snapshot in query.stream(**io()):
-            member = snapshot.to_dict()
+            member = existing_data(snapshot)
             self.by_email[member["user_email"]] = member
             if member.get("employee_id"):
                 self.by_employee_id[member["employee_id"]] = member
@@ -446,8 +448,6 @@ def _lease_ref(integration_id: str) -> Any:
 
 
 def _take_lease(integration_id: str) -> str:
-    import uuid
-
     token = uuid.uuid4().hex
     ref = _lease_ref(integration_id)
 
@@ -472,8 +472,6 @@ def _drop_lease(integration_id: str, token: str) -> None:
 def release_seats(org_id: str, email: str) -> int:
     """Give back the licence seats a leaver's enrollments took (the enrollments stay); writes made."""
     from google.cloud.firestore_v1.base_query import FieldFilter
-
-    from entities.licences import SEATS
 
     claims = [
         s.reference

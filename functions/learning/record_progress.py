@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.learning.records import enrollment_summary, record_lesson
 from functions.learning.models import RecordProgressRequest
-from functions.learning.records import enrollment_summary, record_lesson
 from functions.learning.responses import RecordProgressResponse
 from shared.auth import Caller
 from shared.router import endpoint

@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from entities.responses import ProgressRecord, ResponseModel
+from entities.responses import ProgressRecord
+from shared.models import ResponseModel
 
 
 class EnrollmentSummary(ResponseModel):

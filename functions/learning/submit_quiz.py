@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from entities import progress, store
+from domain.learning.records import enrollment_summary, upsert
+from entities import learning, progress, store
 from functions.learning.models import SubmitQuizRequest
-from functions.learning.records import enrollment_summary, upsert
 from functions.learning.responses import SubmitQuizResponse
 from shared.auth import Caller
 from shared.errors import InvalidInputError
@@ -54,7 +54,7 @@ def grade(quiz: dict[str, Any], answers: list[Any]) -> float:
 
 @endpoint("submitQuiz", response=SubmitQuizResponse, request=SubmitQuizRequest, rate=("entity",))
 def submit_quiz(body: SubmitQuizRequest, caller: Caller) -> dict[str, Any]:
-    enrollment = progress.writable_enrollment(caller, body.enrollmentId)
+    enrollment = learning.writable_enrollment(caller, body.enrollmentId)
     course = store.get("Course", enrollment["course_id"])
     module = progress.find_quiz_module(course, body.moduleId)
     if module is None:
@@ -92,7 +92,7 @@ def submit_quiz(body: SubmitQuizRequest, caller: Caller) -> dict[str, Any]:
         }
 
     record = upsert(progress.progress_id(enrollment["id"], module_id=body.moduleId), new, change, by=caller.email)
-    updated, _ = progress.recompute_enrollment(enrollment["id"], accessed=True)
+    updated, _ = learning.recompute_enrollment(enrollment["id"], accessed=True)
     return {
         "score": score,
         "best_score": record["quiz_score"],

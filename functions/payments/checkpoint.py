@@ -4,6 +4,7 @@ from there (Stripe lists newest first and `starting_after` continues a walk)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from shared import config
@@ -36,8 +37,6 @@ class Budget:
     """The time one run may walk before it checkpoints."""
 
     def __init__(self) -> None:
-        import time
-
         self._clock = time.monotonic
         self._ends = self._clock() + config.sync_time_budget_seconds()
 

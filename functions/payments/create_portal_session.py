@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.payments.catalog import portal_url
+from domain.payments.catalog import portal_url
 from functions.payments.models import CreatePortalSessionRequest
 from functions.payments.responses import CreatePortalSessionResponse
 from shared import config

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.payments.checkout import create_course_session
+from domain.payments.checkout import create_course_session
 from functions.payments.models import CreateStripeCheckoutRequest
 from functions.payments.responses import CreateStripeCheckoutResponse
 from shared import config

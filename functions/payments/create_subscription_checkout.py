@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.payments.checkout import create_subscription_session
+from domain.payments.checkout import create_subscription_session
 from functions.payments.models import CreateSubscriptionCheckoutRequest
 from functions.payments.responses import CreateSubscriptionCheckoutResponse
 from shared import config

@@ -5,20 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from entities.purchase import MAX_COURSES
 from shared.models import EntityId, RequestModel
-from shared.stripe_client import check_redirect_url
+from shared.stripe_client import RedirectUrl
 
 SessionId = Annotated[str, StringConstraints(pattern=r"^cs_[A-Za-z0-9_]{1,250}$")]
-
-
-def _url(field: str) -> AfterValidator:
-    return AfterValidator(lambda v: check_redirect_url(v, field))
-
-
-RedirectUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048), _url("url")]
 
 
 class CreateStripeCheckoutRequest(RequestModel):

@@ -22,11 +22,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from domain.payments import access_changes
+from domain.payments.access_changes import Cause
+from domain.payments.fulfilment import Payment, fulfil_payment, iso_from_unix, payment_from_session
+from domain.payments.reversals import MoneyEvent, apply, follow_subscriptions, standing
 from entities import access, store
-from entities.enrollment import enrollment_id
+from entities.enrollment import SUBSCRIBED_SOURCES, enrollment_id
 from entities.purchase import purchase_id
-from functions.payments.fulfilment import Payment, fulfil_payment
-from functions.payments.reversals import Cause, MoneyEvent, _write_change, apply, follow_subscriptions, standing
 from shared.firestore import LOCK_WAIT_SECONDS, run_transaction
 from shared.stripe_client import as_dict, client, stripe_call
 
@@ -46,7 +48,7 @@ def _set_status(enrollment: dict[str, Any], target: str, cause: Cause, **refs: s
         snap = ref.get(transaction=tx, timeout=LOCK_WAIT_SECONDS)
         current = snap.to_dict() if snap.exists else None
         if current is not None and current.get("status") == enrollment.get("status"):
-            _write_change(tx, current, target, "reconciliation", cause, **refs)
+            access_changes.record(tx, current, target, "reconciliation", cause, **refs)
 
     run_transaction(run)
 
@@ -158,7 +160,7 @@ def subscription_access(emails: Iterable[str], cause: Cause, fix: bool) -> list[
     for email in sorted(set(emails)):
         live = access.tier(email) != access.FREE
         found = store.query(
-            "Enrollment", {"student_email": email, "source": list(access.SUBSCRIBED_SOURCES)}, limit=store.MAX_LIMIT
+            "Enrollment", {"student_email": email, "source": list(SUBSCRIBED_SOURCES)}, limit=store.MAX_LIMIT
         )
         wrong = [e for e in found if (e.get("status") in _OPEN) != live and e.get("status") in (*_OPEN, "expired")]
         if wrong and fix:
@@ -177,7 +179,6 @@ def admin_cause(caller: Any) -> Cause:
 
 def before_course_sync(start: int, end: int, caller: Any, *, fix: bool) -> list[dict[str, Any]]:
     """The course payments' drift over a range (unix seconds, end excluded)."""
-    from functions.payments.fulfilment import iso_from_unix, payment_from_session
 
     cause = admin_cause(caller)
     with stripe_call("reconciling payments"):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, RootModel
 
-from entities.responses import ResponseModel
+from shared.models import ResponseModel
 
 EnrollmentStatus = Literal["active", "completed", "cancelled", "refunded", "expired", "suspended"]
 SubscriptionStatus = Literal[
@@ -111,7 +111,7 @@ class SyncCoursePurchasesResponse(ResponseModel):
     success: Literal[True]
     purchases_synced: int = Field(ge=0, description="Paid course sessions found in the range")
     new_purchases: int = Field(ge=0, description="Of those, purchases not recorded before")
-    total_revenue: float = Field(ge=0, description="Revenue in `currency`, in major units (dollars)")
+    total_revenue: int = Field(ge=0, description="Revenue in `currency`, in minor units (cents)")
     currency: str = Currency
     revenue_by_currency: dict[str, int] = Field(description="Currency -> revenue in minor units (cents)")
     new_enrollments: int = Field(ge=0)

@@ -12,10 +12,11 @@ Handled: checkout.session.completed (and async_payment_succeeded),
 customer.subscription.created/updated/deleted, invoice.paid (and
 invoice.payment_succeeded), invoice.payment_failed, payment_intent.succeeded,
 payment_intent.payment_failed; and access that follows the money
-(`functions.payments.reversals`): charge.refunded, refund.created/updated,
+(`domain.payments.reversals`): charge.refunded, refund.created/updated,
 charge.refund.updated, charge.dispute.created/updated/closed, and every subscription
 change brings the user's subscription-sourced enrollments in line with their plan.
-Other types are recorded, logged and answered 200. Also served at `/api/webhooks/stripe`.
+Other types are recorded, logged and answered 200. Also served at `/api/webhooks/stripe`,
+whose errors answer the 7P envelope `{success: false, error, code, details}`.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from functions.payments.fulfilment import (
+from domain.payments.access_changes import Cause
+from domain.payments.events import EventRef, record_event_only
+from domain.payments.fulfilment import (
     CHECKOUT_KIND_SUBSCRIPTION,
-    EventRef,
     SubscriptionResult,
     SubscriptionState,
     apply_subscription,
@@ -39,13 +41,10 @@ from functions.payments.fulfilment import (
     payment_from_intent,
     payment_from_session,
     plan_name,
-    record_event_only,
     record_failed_payment,
     subscription_state,
 )
-from functions.payments.responses import StripeWebhookResponse
-from functions.payments.reversals import (
-    Cause,
+from domain.payments.reversals import (
     MoneyEvent,
     apply,
     follow_subscriptions,
@@ -53,6 +52,8 @@ from functions.payments.reversals import (
     from_dispute,
     from_refund,
 )
+from functions.payments.responses import StripeWebhookResponse
+from rest.surface import SURFACE as REST_SURFACE
 from shared import config, logging
 from shared.errors import InvalidInputError
 from shared.http import Reply
@@ -206,7 +207,8 @@ HANDLERS: dict[str, Callable[[EventRef, dict[str, Any]], str]] = {
     "stripeWebhook",
     response=StripeWebhookResponse,
     settings=(config.STRIPE_WEBHOOK_SECRET,),
-    paths=("/api/stripe-webhook", "/api/webhooks/stripe"),
+    # The 7P address answers its errors in the 7P envelope, as every 7P route does.
+    paths=("/api/stripe-webhook", ("/api/webhooks/stripe", REST_SURFACE)),
 )
 def stripe_webhook(request: flask.Request) -> Reply:
     payload = request.get_data(cache=True)

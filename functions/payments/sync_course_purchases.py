@@ -18,18 +18,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from domain.payments.fulfilment import Payment, fulfil_payment, payment_from_session
 from entities import store
 from functions.payments import checkpoint, reconcile
-from functions.payments.fulfilment import Payment, fulfil_payment, payment_from_session
 from functions.payments.models import SyncCoursePurchasesRequest
 from functions.payments.responses import SyncCoursePurchasesResponse
 from shared import config
 from shared.auth import Caller, Role
 from shared.errors import InvalidInputError
 from shared.router import Deploy, endpoint
-from shared.stripe_client import as_dict, client, stripe_call, to_major_units
+from shared.stripe_client import as_dict, client, stripe_call
+
+if TYPE_CHECKING:
+    from stripe.params.checkout import SessionListParams
 
 SYNC = "syncCoursePurchases"
 MAX_RANGE_DAYS = 366
@@ -38,7 +41,7 @@ PAGE_SIZE = 100
 
 def _pages(start: int, end: int, starting_after: str | None) -> Iterator[list[dict[str, Any]]]:
     """Stripe's completed sessions in the range, a page at a time, through auto-pagination."""
-    params: dict[str, Any] = {"created": {"gte": start, "lt": end}, "status": "complete", "limit": PAGE_SIZE}
+    params: SessionListParams = {"created": {"gte": start, "lt": end}, "status": "complete", "limit": PAGE_SIZE}
     if starting_after:
         params["starting_after"] = starting_after
     items = client().v1.checkout.sessions.list(params=params).auto_paging_iter()
@@ -101,7 +104,7 @@ def sync_course_purchases(body: SyncCoursePurchasesRequest, caller: Caller) -> d
         "success": True,
         "purchases_synced": synced,
         "new_purchases": new_purchases,
-        "total_revenue": to_major_units(revenue.get(currency, 0), currency),
+        "total_revenue": int(revenue.get(currency, 0)),  # cents, as every amount of money paid
         "currency": currency,
         "revenue_by_currency": revenue,
         "new_enrollments": new_enrollments,

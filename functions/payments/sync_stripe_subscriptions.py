@@ -18,17 +18,20 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from domain.payments.fulfilment import SubscriptionState, apply_subscriptions, subscription_state
 from entities import store
 from functions.payments import checkpoint, reconcile
-from functions.payments.fulfilment import SubscriptionState, apply_subscriptions, subscription_state
 from functions.payments.models import SyncStripeSubscriptionsRequest
 from functions.payments.responses import SyncStripeSubscriptionsResponse
 from shared import config
 from shared.auth import Caller, Role
 from shared.router import Deploy, endpoint
 from shared.stripe_client import as_dict, client, stripe_call
+
+if TYPE_CHECKING:
+    from stripe.params import SubscriptionListParams
 
 SYNC = "syncStripeSubscriptions"
 PAGE_SIZE = 100
@@ -52,7 +55,7 @@ def _attributed(sub: dict[str, Any]) -> SubscriptionState:
 
 def _pages(starting_after: str | None) -> Iterator[list[dict[str, Any]]]:
     """Stripe's subscriptions, a page at a time, through the SDK's auto-pagination."""
-    params: dict[str, Any] = {"status": "all", "limit": PAGE_SIZE, "expand": ["data.customer"]}
+    params: SubscriptionListParams = {"status": "all", "limit": PAGE_SIZE, "expand": ["data.customer"]}
     if starting_after:
         params["starting_after"] = starting_after
     items = client().v1.subscriptions.list(params=params).auto_paging_iter()

@@ -11,7 +11,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from functions.payments.fulfilment import (
+from domain.payments.fulfilment import (
     CHECKOUT_KIND_COURSES,
     CHECKOUT_KIND_SUBSCRIPTION,
     Fulfilment,

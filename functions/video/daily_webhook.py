@@ -40,7 +40,8 @@ def daily_webhook(request: flask.Request) -> Reply:
     )
     event = webhooks.parse(payload)
     kind, event_id = event.get("type"), event.get("id")
-    body = event.get("payload") if isinstance(event.get("payload"), dict) else {}
+    inner = event.get("payload")
+    body: dict[str, Any] = inner if isinstance(inner, dict) else {}
     if not isinstance(event_id, str) or not event_id or len(event_id) > 200:
         raise InvalidInputError("Webhook event has no id")
     outcome = _handle(str(kind), event_id, body)

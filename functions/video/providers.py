@@ -264,7 +264,7 @@ class ZoomToken:
                 raise UpstreamError("zoom answered a token request without a token")
             lifetime = float(answer.get("expires_in") or 0) - self.MARGIN_SECONDS
             ZoomToken._cached = (answer["access_token"], time.monotonic() + max(lifetime, 0), self.account_id)
-            return answer["access_token"]
+            return str(answer["access_token"])
 
     @classmethod
     def forget(cls) -> None:

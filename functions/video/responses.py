@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, RootModel
 
-from entities.responses import ResponseModel
+from shared.models import ResponseModel
 
 
 class SessionView(ResponseModel):

@@ -14,19 +14,23 @@ from functions.video.providers import Host
 from shared import idempotency, logging
 from shared.auth import Caller
 from shared.errors import AppError, ConflictError, ForbiddenError, InvalidInputError
-from shared.firestore import LOCK_WAIT_SECONDS, client, new_id, now_iso, run_transaction
+from shared.firestore import LOCK_WAIT_SECONDS, client, existing_data, new_id, now_iso, run_transaction
 from shared.storage import blob_store
 
-# A start a little in the past is a clock skew or a class starting now, not a mistake.
-PAST_GRACE = timedelta(minutes=5)
 LATEST_START = timedelta(days=366)
+# A start this little before the session was made is a class under way: its length counts from it.
+PAST_GRACE = timedelta(minutes=5)
 END_SCOPE = "video-session-end"
 # How long ending holds its key while the provider is called.
 END_HOLD = timedelta(minutes=2)
 
 
 def parse_start(text: str, now: datetime | None = None) -> datetime:
-    """The start as an aware UTC time; 400 unless ISO 8601 with an offset, not long past."""
+    """The start as an aware UTC time; 400 unless ISO 8601 with an offset, at most a year ahead.
+
+    A start in the past (the seed's own example date, a class starting late) is kept as given:
+    the meeting opens now.
+    """
     now = now or datetime.now(UTC)
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
@@ -38,8 +42,6 @@ def parse_start(text: str, now: datetime | None = None) -> datetime:
             details={"fields": {"scheduledFor": "expected e.g. 2026-01-20T14:00:00Z"}},
         )
     when = when.astimezone(UTC)
-    if when < now - PAST_GRACE:
-        raise InvalidInputError("scheduledFor is in the past", details={"fields": {"scheduledFor": "in the past"}})
     if when > now + LATEST_START:
         raise InvalidInputError(
             "scheduledFor is more than a year away", details={"fields": {"scheduledFor": "too far ahead"}}
@@ -67,8 +69,9 @@ def create(caller: Caller, course_id: str, title: str, scheduled_for: str, durat
     host = _host(course, caller)
     provider = providers.provider()
     session_id = new_id("vid")
+    opens = max(start, datetime.now(UTC))  # a start in the past: the meeting is held from now
     meeting = provider.create_meeting(
-        room=room_name(session_id), topic=title, start=start, duration_minutes=duration, host=host
+        room=room_name(session_id), topic=title, start=opens, duration_minutes=duration, host=host
     )
     return store.create(
         "VideoSession",
@@ -130,11 +133,11 @@ def mark_ended(
     ref = client().collection("VideoSession").document(session_id)
 
     def apply(tx: Any) -> dict[str, Any]:
-        current = ref.get(transaction=tx, timeout=LOCK_WAIT_SECONDS).to_dict()
+        current = existing_data(ref.get(transaction=tx, timeout=LOCK_WAIT_SECONDS))
         idempotency.claim(tx, END_SCOPE, session_id)  # read before writing
         if current.get("status") == "ended":
             return current
-        began = started_at or datetime.fromisoformat(current["scheduled_for"].replace("Z", "+00:00"))
+        began = started_at or _held_from(current)
         changes = {
             "status": "ended",
             "ended_at": ended_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -147,6 +150,14 @@ def mark_ended(
         return updated
 
     return run_transaction(apply)
+
+
+def _held_from(video_session: dict[str, Any]) -> datetime:
+    """Without the provider's start: the scheduled one, or the creation for a start given long past."""
+    scheduled = datetime.fromisoformat(video_session["scheduled_for"].replace("Z", "+00:00"))
+    made = video_session.get("created_date")
+    created = datetime.fromisoformat(made.replace("Z", "+00:00")) if isinstance(made, str) and made else scheduled
+    return scheduled if scheduled >= created - PAST_GRACE else created
 
 
 def outcome(video_session: dict[str, Any]) -> dict[str, Any]:

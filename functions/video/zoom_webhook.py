@@ -35,13 +35,15 @@ def zoom_webhook(request: flask.Request) -> Reply:
     webhooks.verify_zoom(payload, request.headers.get("x-zm-signature"), request.headers.get("x-zm-request-timestamp"))
     event = webhooks.parse(payload)
     kind = event.get("event")
-    body = event.get("payload") if isinstance(event.get("payload"), dict) else {}
+    inner = event.get("payload")
+    body: dict[str, Any] = inner if isinstance(inner, dict) else {}
     if kind == "endpoint.url_validation":
         plain = body.get("plainToken")
         if not isinstance(plain, str) or not plain:
             raise InvalidInputError("plainToken is missing")
         return Reply(webhooks.zoom_validation(plain))
-    meeting = body.get("object") if isinstance(body.get("object"), dict) else {}
+    found = body.get("object")
+    meeting: dict[str, Any] = found if isinstance(found, dict) else {}
     outcome = _handle(str(kind), meeting, event)
     logging.info("zoom event", event_type=kind, meeting_id=str(meeting.get("id")), outcome=outcome)
     return Reply({"received": True, "outcome": outcome})

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.openai_server import FakeOpenAI
+from tests.helpers import call_function
 
 
 @pytest.fixture(scope="session")
@@ -35,9 +36,7 @@ def no_openai_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def invoke(gateway: Any, name: str, token: str, body: dict[str, Any]) -> Any:
-    return gateway.post(
-        f"/api/apps/sparkacademy/functions/{name}", json=body, headers={"Authorization": f"Bearer {token}"}
-    )
+    return call_function(gateway, name, body, token)
 
 
 GOOD_COURSE: dict[str, Any] = {

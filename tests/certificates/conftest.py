@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import bearer, local_blob_store
+from tests.helpers import bearer, call_function, local_blob_store
 
 APP = "/api/apps/sparkacademy"
 
@@ -87,7 +87,7 @@ def world(make_user: Callable[..., tuple[dict[str, Any], str]]) -> dict[str, Any
 
 
 def call(gateway: Any, name: str, payload: Any, token: str | None = None) -> Any:
-    return gateway.post(f"{APP}/functions/{name}", json=payload, headers=bearer(token) if token else {})
+    return call_function(gateway, name, payload, token)
 
 
 def complete_lessons(gateway: Any, enrollment: dict[str, Any], token: str, lesson_ids: list[str]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.certificates.conftest import ALL_LESSONS, APP, call, complete_lessons
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 
 def progress_docs(db: Any) -> list[dict[str, Any]]:
@@ -59,13 +59,16 @@ def test_entity_progress_cannot_set_quiz_results(gateway: Any, world: dict[str, 
 
 def test_entity_progress_twice_counts_once_and_updates_enrollment(gateway: Any, world: dict[str, Any], db: Any) -> None:
     complete_lessons(gateway, world["enrollment"], world["tokens"]["student"], ["les_what"])
-    again = gateway.post(
+    [first] = progress_docs(db)
+    again = gateway.post(  # the seed's "Update Progress": a create of a lesson already recorded
         f"{APP}/entities/Progress",
-        json={"enrollment_id": world["enrollment"]["id"], "lesson_id": "les_what", "completed": True},
+        json={"enrollment_id": world["enrollment"]["id"], "lesson_id": "les_what", "completed": True, "notes": "ok"},
         headers=bearer(world["tokens"]["student"]),
     )
-    assert again.status_code == 409
+    assert again.status_code == 201, again.get_json()
+    assert (again.get_json()["id"], again.get_json()["notes"]) == (first["id"], "ok")
     [doc] = progress_docs(db)
+    assert doc["completed_at"] == first["completed_at"]  # the first completion time stands
     assert (doc["lesson_id"], doc["module_id"], doc["completed"], doc["student_email"]) == (
         "les_what",
         "mod_basics",
@@ -76,6 +79,23 @@ def test_entity_progress_twice_counts_once_and_updates_enrollment(gateway: Any, 
     enrollment = enrollment_of(world)
     assert enrollment["progress_percent"] == pytest.approx(33.33)
     assert enrollment["completed_at"] is None and enrollment["last_accessed"]
+
+
+def test_creating_a_recorded_lesson_again_is_checked_as_an_update(gateway: Any, world: dict[str, Any], db: Any) -> None:
+    complete_lessons(gateway, world["enrollment"], world["tokens"]["student"], ["les_what"])
+    [before] = progress_docs(db)
+    for body, status in (
+        ({"lesson_id": "les_what", "quiz_score": 100}, 403),  # server-only field
+        ({"lesson_id": "les_what", "student_email": "someone@else.test"}, 403),
+        ({"lesson_id": "les_what", "module_id": "mod_other"}, 400),
+    ):
+        answer = gateway.post(
+            f"{APP}/entities/Progress",
+            json={"enrollment_id": world["enrollment"]["id"], **body},
+            headers=bearer(world["tokens"]["student"]),
+        )
+        assert answer.status_code == status, (body, answer.get_json())
+    assert progress_docs(db) == [before]
 
 
 def test_record_progress_is_idempotent_and_accumulates_time(gateway: Any, world: dict[str, Any], db: Any) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from entities import indexes, store
+from entities import indexes, policies, store
 from entities.query import parse_sort
 from entities.registry import ENTITIES
 from shared.auth import Caller, Role
@@ -58,7 +58,7 @@ CALLERS = [
 def test_every_roles_default_listing_is_served_by_declared_indexes(db: Any, name: str, caller: Caller) -> None:
     # GIVEN an entity's read scope for this role (a caller it refuses has no listing)
     try:
-        scope = ENTITIES[name].policy.read_scope(caller)
+        scope = policies.of(name).read_scope(caller)
     except Exception as refused:  # noqa: BLE001 - any refusal means there is nothing to list
         assert getattr(refused, "status", 0) in (401, 403)
         return

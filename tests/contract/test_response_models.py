@@ -17,7 +17,6 @@ from entities.responses import (
     CourseRecord,
     Deleted,
     ErrorEnvelope,
-    Health,
     Page,
     PageResponse,
     PasswordChanged,
@@ -27,8 +26,9 @@ from entities.responses import (
     Success,
     UserRecord,
 )
+from shared.api_routes import Health
 from tests.certificates.conftest import course_doc
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 APP = "/api/apps/sparkacademy"
 RESPONSE_MODULES = (

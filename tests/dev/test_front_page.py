@@ -107,9 +107,36 @@ def test_the_mailed_reset_link_sets_a_new_password_offline(dev_platform: DevPlat
     assert old.status_code == 401
 
 
+def test_the_mailed_verification_link_verifies_the_address_offline(dev_platform: DevPlatform) -> None:
+    email = "verify-me@example.test"
+    registered = requests.post(
+        f"{dev_platform.url}/api/auth/register",
+        json={"email": email, "password": "SecurePassword123!", "full_name": "Vera"},
+        timeout=30,
+    )
+    assert registered.status_code == 201, registered.text
+    front = requests.get(f"{dev_platform.url}/", timeout=30).text
+    link = re.search(r'href="(http://127\.0\.0\.1:\d+/verify-email\?token=[\w-]+)"', front)
+    assert link is not None
+    assert requests.get(link.group(1), timeout=30).status_code == 200  # opening the link alone verifies nothing
+    with browser_page() as page:
+        page.goto(link.group(1))
+        page.click("#verify")
+        page.wait_for_url("**done=true")
+        done = page.inner_text("h1")
+        page.goto(link.group(1))  # the token is single-use
+        page.click("#verify")
+        page.wait_for_selector(".error")
+        again = page.inner_text(".error")
+    assert done == "Email verified"
+    assert again.startswith("This link is invalid or has expired")
+    token = dev_platform.sign_in(email, "SecurePassword123!")
+    assert dev_platform.api("GET", "/entities/User/me", token).json()["is_verified"] is True
+
+
 def test_pages_are_not_served_in_production(gateway: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SPARK_ENV", "production")
     monkeypatch.setenv("STRIPE_API_BASE", "http://127.0.0.1:9")
-    for path in ("/", "/reset-password", "/dev/checkout/cs_test_abc", "/dev/portal/bps_abc"):
+    for path in ("/", "/reset-password", "/verify-email", "/dev/checkout/cs_test_abc", "/dev/portal/bps_abc"):
         answer = gateway.get(path)
         assert (answer.status_code, answer.json["code"]) == (404, "RESOURCE_NOT_FOUND"), path

@@ -40,8 +40,8 @@ def test_the_documented_enterprise_bulk_enrollment_example(live_gateway: str, ma
     }
     report = run_flow(NODE_DIR / "enterprise_flow.mjs", live_gateway, json.dumps(config))
     assert [(u["email"], u["status"]) for u in report["provisioned"]] == [
-        ("emp1@company.com", "created"),
-        ("emp2@company.com", "created"),
+        ("emp1@company.com", "active"),
+        ("emp2@company.com", "active"),
     ]
     pairs = sorted(
         (e["student_email"], e["course_id"], e["source"], e["organization_id"]) for e in report["enrollments"]

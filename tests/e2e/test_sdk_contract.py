@@ -61,19 +61,22 @@ def test_sdk_auth_flow(sdk_report: dict[str, Any]) -> None:
 
 def test_sdk_entity_reads_and_filters(sdk_report: dict[str, Any]) -> None:
     titles = [c["title"] for c in sdk_report["publishedCourses"]["value"]]
-    assert titles == ["Advanced TypeScript Patterns", "Introduction to Python", "React Fundamentals"]
+    assert titles == ["Advanced TypeScript Patterns", "Git Basics", "Introduction to Python", "React Fundamentals"]
     cheap = sdk_report["cheapCourses"]["value"]
-    assert [(c["title"], c["price"]) for c in cheap] == [("React Fundamentals", 49.99)]
+    assert [(c["title"], c["price"]) for c in cheap] == [
+        ("React Fundamentals", 49.99),
+        ("Introduction to Python", 29.99),
+    ]
     assert set(cheap[0]) == {"id", "title", "price"}
     assert [c["title"] for c in sdk_report["orCourses"]["value"]] == [
         "Advanced TypeScript Patterns",
-        "Introduction to Python",
+        "Git Basics",  # the free course
     ]
-    assert sdk_report["courseCount"] == {"ok": True, "value": 3}
+    assert sdk_report["courseCount"] == {"ok": True, "value": 4}
     first, second = sdk_report["firstPage"]["value"], sdk_report["secondPage"]["value"]
-    assert [c["title"] for c in first["items"]] == ["Advanced TypeScript Patterns", "Introduction to Python"]
+    assert [c["title"] for c in first["items"]] == ["Advanced TypeScript Patterns", "Git Basics"]
     assert first["has_more"] is True
-    assert [c["title"] for c in second["items"]] == ["React Fundamentals"]
+    assert [c["title"] for c in second["items"]] == ["Introduction to Python", "React Fundamentals"]
     assert second == {**second, "has_more": False, "next_cursor": None}
 
 

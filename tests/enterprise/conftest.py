@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 
 from entities import store
-from tests.conftest import bearer
+from tests.helpers import call_function
 
 APP = "/api/apps/sparkacademy"
 ENTITIES = f"{APP}/entities"
 
 
 def invoke(gateway: Any, name: str, body: dict[str, Any], token: str) -> Any:
-    return gateway.post(f"{APP}/functions/{name}", json=body, headers=bearer(token))
+    return call_function(gateway, name, body, token)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from entities import accounts, store
-from tests.conftest import bearer
 from tests.enterprise.conftest import ENTITIES, invoke
+from tests.helpers import bearer
 
 LESSON = {"id": "les_1", "title": "One", "content": "The secret sauce"}
 
@@ -102,3 +102,20 @@ def test_a_licence_no_longer_in_force_enrolls_no_one_and_closes_its_courses(gate
     assert lesson_content() is None
     refused = _enroll(gateway, token, paid, "b@acme.test")
     assert refused.status_code == 403 and refused.get_json()["details"]["reason"] == "licence_not_in_force"
+
+
+def test_an_enterprise_enrollment_ends_by_the_courses_access_days_whatever_the_org_admin_sends(
+    gateway: Any, licensed: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    org, token, _ = licensed
+    course = store.create(
+        "Course", {"title": "Yearly", "price": 0, "is_published": True, "access_days": 365}, created_by=None
+    )
+    _provision(gateway, org, token, "a@acme.test")
+    enrolled = _enroll(gateway, token, course, "a@acme.test", access_until="2099-01-01T00:00:00.000000Z")
+    assert enrolled.status_code == 201, enrolled.get_json()
+    until = datetime.fromisoformat(enrolled.get_json()["access_until"].replace("Z", "+00:00"))
+    assert abs(until - (datetime.now(UTC) + timedelta(days=365))) < timedelta(minutes=5)
+    assert store.get("Course", course["id"])["total_students"] == 1

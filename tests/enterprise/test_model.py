@@ -8,8 +8,8 @@ from typing import Any
 from entities import store
 from entities.organization import membership_id
 from shared import jobs
-from tests.conftest import bearer
 from tests.enterprise.conftest import APP, ENTITIES
+from tests.helpers import bearer
 
 
 def _member(org_id: str, user: dict[str, Any], **fields: Any) -> dict[str, Any]:

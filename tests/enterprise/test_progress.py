@@ -18,8 +18,8 @@ from entities import accounts, store
 from entities.enrollment import enrollment_id
 from entities.organization import membership_id
 from functions.enterprise.responses import EnterpriseGetProgressResponse
-from tests.conftest import bearer, local_blob_store
 from tests.enterprise.conftest import APP, invoke
+from tests.helpers import bearer, local_blob_store
 
 JANUARY = {"startDate": "2026-01-01", "endDate": "2026-01-31"}
 

@@ -20,7 +20,7 @@ def _rows(answer: Any) -> dict[str, tuple[str, str | None]]:
     body = answer.get_json()
     assert answer.status_code == 200, body
     ProvisionUsersResponse.model_validate(body)
-    return {row["email"]: (row["status"], row["reason"]) for row in body["users"]}
+    return {row["email"]: (row["outcome"], row["reason"]) for row in body["users"]}
 
 
 def _mail_to(db: Any, email: str) -> list[dict[str, Any]]:
@@ -42,6 +42,10 @@ def test_provisioning_creates_members_invited_to_choose_a_password(gateway: Any,
     result = answer.get_json()
     assert _rows(answer) == {"user1@company.com": ("created", None), "user2@company.com": ("created", None)}
     assert (result["success"], result["provisioned"], result["failed"], result["created"]) == (True, 2, 0, 2)
+    assert [(row["email"], row["status"]) for row in result["users"]] == [  # the seed's shape
+        ("user1@company.com", "active"),
+        ("user2@company.com", "active"),
+    ]
     one = store.get("User", result["users"][0]["id"])
     assert (one["organization_id"], one["role"], one["full_name"]) == (org["id"], "student", "User One")
     assert store.get("User", result["users"][1]["id"])["role"] == "instructor"
@@ -96,7 +100,7 @@ def test_each_row_is_answered_on_its_own(gateway: Any, make_user: Any, acme: Any
     ]
     answer = invoke(gateway, "provisionUsers", {"users": rows, "organizationId": org["id"]}, token)
     result = answer.get_json()
-    statuses = [(row["status"], row["reason"]) for row in result["users"]]
+    statuses = [(row["outcome"], row["reason"]) for row in result["users"]]
     assert [s for s, _ in statuses] == [
         "created",
         "invalid",
@@ -206,8 +210,8 @@ def test_enterprise_rows_are_refused_one_by_one(gateway: Any, acme: Any) -> None
         {"email": "self@acme.test", "manager_email": "self@acme.test"},
         {"email": "x@acme.test", "manager_email": "y@acme.test"},  # x -> y -> x
         {"email": "y@acme.test", "manager_email": "x@acme.test"},
-        {"email": "z@acme.test", "manager_email": "nobody@acme.test"},
-        {"email": "w@acme.test", "manager_email": "z@acme.test"},  # z is refused
+        {"email": "z@acme.test", "manager_email": "nobody@acme.test"},  # not provisioned yet: kept
+        {"email": "w@acme.test", "manager_email": "x@acme.test"},  # x is refused: w is not
         {"email": "v@acme.test", "manager_email": "lead@acme.test"},  # an existing member
         {"email": "k@acme.test", "custom_fields": {"Bad Key": 1}},
         {"email": "l@acme.test", "custom_fields": {f"f{i}": i for i in range(51)}},
@@ -223,8 +227,8 @@ def test_enterprise_rows_are_refused_one_by_one(gateway: Any, acme: Any) -> None
         "self@acme.test": "invalid",
         "x@acme.test": "invalid",
         "y@acme.test": "invalid",
-        "z@acme.test": "invalid",
-        "w@acme.test": "invalid",
+        "z@acme.test": "created",
+        "w@acme.test": "created",
         "v@acme.test": "created",
         "k@acme.test": "invalid",
         "l@acme.test": "invalid",
@@ -234,8 +238,13 @@ def test_enterprise_rows_are_refused_one_by_one(gateway: Any, acme: Any) -> None
     assert reasons["c@acme.test"] == "employee_id is the same as row 1"
     assert reasons["self@acme.test"] == "a person cannot be their own manager"
     assert reasons["x@acme.test"] == reasons["y@acme.test"] == "managers form a loop"
-    assert reasons["z@acme.test"] == "manager_email is not a member of the organization"
-    assert reasons["w@acme.test"] == "the manager's row 6 was not provisioned"
+    assert (
+        store.get("User", next(r["id"] for r in answer.get_json()["users"] if r["email"] == "z@acme.test"))[
+            "manager_email"
+        ]
+        == "nobody@acme.test"
+    )
+    assert {r["status"] for r in answer.get_json()["users"] if r["outcome"] == "invalid"} == {"failed"}
     assert "custom field" in reasons["k@acme.test"] and "at most 50" in reasons["l@acme.test"]
     assert accounts.user_by_email("x@acme.test") is None
 

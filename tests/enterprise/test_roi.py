@@ -11,8 +11,8 @@ import pytest
 from entities import store
 from entities.enrollment import enrollment_id
 from functions.enterprise.responses import CalculateTrainingROIResponse
-from tests.conftest import bearer
 from tests.enterprise.conftest import ENTITIES, invoke
+from tests.helpers import bearer
 
 SEED_COSTS = {"training_cost": 100000, "employee_hours": 5000, "avg_hourly_rate": 50}
 

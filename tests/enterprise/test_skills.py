@@ -13,8 +13,8 @@ from entities.enrollment import enrollment_id
 from entities.organization import membership_id
 from entities.skill import skill_id
 from functions.enterprise.responses import AnalyzeEnterpriseSkillGapsResponse, AnalyzeTeamSkillsResponse
-from tests.conftest import bearer
 from tests.enterprise.conftest import ENTITIES, invoke
+from tests.helpers import bearer
 
 COURSES = {
     "crs_react": (["React"], "advanced", 100),

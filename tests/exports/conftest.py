@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import bearer, local_blob_store
+from tests.helpers import call_function, local_blob_store
 
 APP = "/api/apps/sparkacademy"
 BASE_URL = "http://exports.test"
@@ -81,8 +81,7 @@ def world(make_user: Callable[..., tuple[dict[str, Any], str]]) -> dict[str, Any
 
 
 def invoke(gateway: Any, name: str, token: str | None, body: dict[str, Any]) -> Any:
-    headers = bearer(token) if token else {}
-    return gateway.post(f"{APP}/functions/{name}", json=body, headers=headers)
+    return call_function(gateway, name, body, token)
 
 
 def download(gateway: Any, url: str) -> bytes:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from entities import store
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 BASE = "/api/apps/sparkacademy/entities"
 

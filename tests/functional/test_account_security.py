@@ -12,7 +12,7 @@ import pytest
 
 from entities import store
 from shared import sessions
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 AUTH = "/api/apps/sparkacademy/auth"
 ENTITIES = "/api/apps/sparkacademy/entities"

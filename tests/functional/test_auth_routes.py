@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 AUTH = "/api/apps/sparkacademy/auth"
 
@@ -23,6 +23,8 @@ def test_register_answers_both_session_shapes_and_hides_the_hash(gateway: Any, d
     assert body["access_token"] == body["session"]["token"]
     assert body["user"]["email"] == "jo@example.test" and body["user"]["role"] == "student"
     assert body["user"]["full_name"] == "Jo Doe"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", body["user"]["created_at"])  # the seed's field
+    assert body["user"]["created_at"] == body["user"]["created_date"][:19] + "Z"
     stored = db.collection("_credentials").document(body["user"]["id"]).get().to_dict()
     assert stored["password_hash"].startswith("$argon2id$")
     # Neither the password nor its hash leaves the server, under any key (the token is random text).

@@ -13,7 +13,8 @@ import pytest
 from entities.base import check_id
 from shared.errors import InvalidInputError
 from shared.http import MAX_JSON_DEPTH, Reply, Spec, serve
-from tests.conftest import TEST_JWT_SECRET, bearer
+from tests.conftest import TEST_JWT_SECRET
+from tests.helpers import bearer
 
 APP = "/api/apps/sparkacademy"
 COURSES = f"{APP}/entities/Course"

@@ -11,7 +11,7 @@ import pytest
 
 from entities import store
 from entities.enrollment import enrollment_id
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 BASE = "/api/apps/sparkacademy/entities"
 INSTRUCTOR = "ines@example.test"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from entities import store
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 INVOKE = "/api/apps/sparkacademy/functions/listPaidUsers"
 

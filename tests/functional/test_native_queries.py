@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from entities import store
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 ENROLLMENTS = "/api/apps/sparkacademy/entities/Enrollment"
 COURSES = "/api/apps/sparkacademy/entities/Course"

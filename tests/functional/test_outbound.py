@@ -13,6 +13,7 @@ import pytest
 
 from shared.errors import AppError, ServiceUnavailableError, UpstreamError
 from shared.outbound import ServiceClient, redact_url
+from tests.helpers import refused_url
 
 
 class FakeService:
@@ -141,10 +142,8 @@ def test_outbound_timeout_is_503_retryable(fake: tuple[FakeService, str]) -> Non
 
 
 def test_outbound_unreachable_service_is_503(fake: tuple[FakeService, str]) -> None:
-    from emulator.firestore_emulator import free_port
-
-    with pytest.raises(ServiceUnavailableError) as caught:
-        _client(f"http://127.0.0.1:{free_port()}", retries=1).get("people")
+    with refused_url() as url, pytest.raises(ServiceUnavailableError) as caught:
+        _client(url, retries=1).get("people")
     assert caught.value.message == "hr is unreachable; retry shortly"
 
 

@@ -8,7 +8,8 @@ from typing import Any
 import jwt
 import pytest
 
-from tests.conftest import TEST_JWT_SECRET, bearer
+from tests.conftest import TEST_JWT_SECRET
+from tests.helpers import bearer
 
 INVOKE = "/api/apps/sparkacademy/functions/listPaidUsers"
 COURSES = "/api/apps/sparkacademy/entities/Course"

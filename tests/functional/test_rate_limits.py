@@ -8,7 +8,7 @@ from typing import Any
 import requests
 
 from shared import ratelimit
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 
 def test_parallel_calls_from_one_user_let_exactly_the_limit_through(live_gateway: str, make_user: Any) -> None:

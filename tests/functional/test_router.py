@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from shared import router
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 APP = "/api/apps/sparkacademy"
 

@@ -14,7 +14,7 @@ import requests
 import yaml
 
 from shared import router
-from tests.conftest import bearer, functions_framework
+from tests.helpers import bearer, functions_framework
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("stripe", "openai", "reportlab", "qrcode", "google.cloud.storage")
@@ -125,3 +125,57 @@ def test_functions_framework_serves_one_target_alone(firestore_emulator: Any, ma
             url, data=b"{oops", headers={**bearer(admin), "Content-Type": "application/json"}, timeout=5
         )
         assert bad.status_code == 400 and bad.json()["message"] == "Malformed JSON body"
+
+
+def test_a_target_alone_accepts_api_keys_exactly_as_the_api_service_does(
+    firestore_emulator: Any, make_user: Any, gateway: Any
+) -> None:
+    # GIVEN an admin's API key, made through the 7P surface
+    _, admin = make_user("admin")
+    created = gateway.post("/api/auth/api-keys", json={"name": "reports"}, headers=bearer(admin))
+    assert created.status_code == 201, created.get_json()
+    key = created.get_json()["key"]
+    body = {"page": 1, "limit": 5}
+    # WHEN the key calls listPaidUsers through the api service and through its own target
+    through_api = gateway.post("/api/apps/sparkacademy/functions/listPaidUsers", json=body, headers=bearer(key))
+    with functions_framework("listPaidUsers") as base:
+        alone = requests.post(f"{base}/", json=body, headers=bearer(key), timeout=5)
+        wrong = requests.post(f"{base}/", json=body, headers=bearer("test_pk_" + "0" * 48), timeout=5)
+    # THEN both answer alike; an unknown key is refused alike
+    assert (through_api.status_code, alone.status_code) == (200, 200)
+    assert alone.json() == through_api.get_json()
+    assert wrong.status_code == 401 and wrong.json()["code"] == "AUTH_REQUIRED"
+
+
+def test_a_target_alone_knows_every_credential_the_api_service_knows() -> None:
+    probe = (
+        "import json, sys, main; getattr(main, sys.argv[1]); "
+        "from shared import auth; print(json.dumps(sorted(auth.KEY_SCHEMES)))"
+    )
+
+    def schemes(target: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, target], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        found: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+        return found
+
+    assert schemes("listPaidUsers") == schemes("api") == ["b44_app_", "live_pk_", "test_pk_"]
+
+
+def test_every_module_that_declares_routes_is_mounted_by_the_composition_point() -> None:
+    import importlib
+    import pkgutil
+
+    from app import api
+
+    declaring = set()
+    for package in ("shared", "entities", "domain", "functions", "rest", "emulator"):
+        root = importlib.import_module(package)
+        for info in pkgutil.walk_packages(root.__path__, f"{package}."):
+            if info.name.endswith("__main__") or info.name == "emulator.stripe_server":
+                continue  # entry scripts; the local Stripe server runs in localstripe's own venv
+            module = importlib.import_module(info.name)
+            if router.declared_in(module):
+                declaring.add(module.__name__)
+    assert declaring == {m.__name__ for m in api.ROUTE_MODULES}

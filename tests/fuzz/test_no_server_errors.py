@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -24,11 +25,11 @@ from cryptography.fernet import Fernet
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from emulator.firestore_emulator import free_port
 from entities import store
 from entities.registry import ENTITIES
 from shared import config, router
 from tests.conftest import TEST_JWT_SECRET
+from tests.helpers import refused_url
 
 SEED = 20261130
 ROUTE_EXAMPLES = 500
@@ -267,27 +268,34 @@ FUZZ_SETTINGS = settings(
 
 
 @pytest.fixture
-def world(db: Any, make_user: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def dead_url() -> Iterator[str]:
+    """Where the outside services point: nothing listens there."""
+    with refused_url() as url:
+        yield url
+
+
+@pytest.fixture
+def world(db: Any, make_user: Any, monkeypatch: pytest.MonkeyPatch, dead_url: str) -> dict[str, Any]:
     """Real records and tokens to aim at, limits off (they would hide handlers), Stripe unreachable."""
     from shared import stripe_client
 
     monkeypatch.setenv("RATE_LIMITS_ENABLED", "false")
     monkeypatch.setenv(config.STRIPE_SECRET_KEY, "sk_test_fuzz_0123456789")
     monkeypatch.setenv(config.STRIPE_WEBHOOK_SECRET, "whsec_fuzz_0123456789")
-    monkeypatch.setenv(config.STRIPE_API_BASE, f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    monkeypatch.setenv(config.STRIPE_API_BASE, dead_url)
     monkeypatch.setattr(stripe_client, "MAX_NETWORK_RETRIES", 0)
     monkeypatch.setenv(config.OPENAI_API_KEY, "sk-fuzz")
-    monkeypatch.setenv(config.OPENAI_BASE_URL, f"http://127.0.0.1:{free_port()}/v1")  # nothing listens there
+    monkeypatch.setenv(config.OPENAI_BASE_URL, f"{dead_url}/v1")
     monkeypatch.setenv(config.OPENAI_MAX_RETRIES, "0")
     for setting in (config.ZOOM_WEBHOOK_SECRET, config.DAILY_API_KEY):
         monkeypatch.setenv(setting, "fuzz-video-secret-0123456789")
     monkeypatch.setenv(config.DAILY_WEBHOOK_SECRET, "ZnV6ei12aWRlby1obWFj")
-    monkeypatch.setenv(config.DAILY_API_BASE, f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    monkeypatch.setenv(config.DAILY_API_BASE, dead_url)
     monkeypatch.setenv(config.MFA_ENCRYPTION_KEY, Fernet.generate_key().decode())
     monkeypatch.setenv(config.BAMBOOHR_API_KEY, "fuzz-bamboohr-key")
     monkeypatch.setenv(config.BAMBOOHR_SUBDOMAIN, "fuzz")
-    monkeypatch.setenv(config.BAMBOOHR_BASE_URL, f"http://127.0.0.1:{free_port()}")  # nothing listens there
-    monkeypatch.setenv(config.WORKDAY_TENANT_URL, f"http://127.0.0.1:{free_port()}/fuzz")  # nothing listens there
+    monkeypatch.setenv(config.BAMBOOHR_BASE_URL, dead_url)
+    monkeypatch.setenv(config.WORKDAY_TENANT_URL, f"{dead_url}/fuzz")
     monkeypatch.setenv(config.WORKDAY_USERNAME, "fuzz")
     monkeypatch.setenv(config.WORKDAY_PASSWORD, "fuzz-password")
     stripe_client.reset_client()

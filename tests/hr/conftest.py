@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 
 from entities import store
-from tests.conftest import bearer
 from tests.fakes.hr_systems import FakeBambooHR, FakeWorkday
+from tests.helpers import call_function
 
 APP = "/api/apps/sparkacademy"
 
 
 def invoke(gateway: Any, name: str, body: dict[str, Any], token: str) -> Any:
-    return gateway.post(f"{APP}/functions/{name}", json=body, headers=bearer(token))
+    return call_function(gateway, name, body, token)
 
 
 @pytest.fixture

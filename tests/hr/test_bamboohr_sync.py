@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from entities import store
-from tests.conftest import bearer
+from tests.helpers import bearer
 from tests.hr.conftest import APP, invoke, members, person
 
 SYNC = "syncBambooHREmployees"

@@ -28,8 +28,8 @@ from emulator.pubsub_emulator import push_to
 from entities import store
 from entities.recording import recording_id
 from shared import jobs, queue
-from tests.conftest import local_blob_store
 from tests.fakes.local_http import LoopbackServer
+from tests.helpers import local_blob_store
 from tests.queue_fixtures import JobQueue, finished_jobs
 
 ROOT = Path(__file__).resolve().parents[2]

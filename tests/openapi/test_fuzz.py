@@ -22,7 +22,7 @@ from schemathesis import GenerationMode
 from schemathesis import checks as st
 
 from shared import config
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 MAX_EXAMPLES = {GenerationMode.POSITIVE: 8, GenerationMode.NEGATIVE: 4}
 ROLES = ("anonymous", "student", "instructor", "admin")

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import call_function
+
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "sk_test_sparkacademy_0123456789"
 WEBHOOK_SECRET = "whsec_test_sparkacademy_0123456789"
@@ -93,7 +95,7 @@ class StripeControl:
 @pytest.fixture
 def stripe_server(localstripe: str, db: Any, monkeypatch: pytest.MonkeyPatch) -> StripeControl:
     """Stripe settings pointing at a wiped localstripe, and fresh SDK and price caches."""
-    from functions.payments.catalog import clear_price_cache
+    from domain.payments.catalog import clear_price_cache
     from shared.stripe_client import reset_client
 
     monkeypatch.setenv("STRIPE_SECRET_KEY", SECRET_KEY)
@@ -176,26 +178,6 @@ def invoke(gateway: Any) -> Callable[..., Any]:
     """Call a function through the Base44 route, as the SDK does."""
 
     def call(name: str, payload: Any = None, token: str | None = None) -> Any:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return gateway.post(
-            f"/api/apps/sparkacademy/functions/{name}", json=payload if payload is not None else {}, headers=headers
-        )
+        return call_function(gateway, name, payload if payload is not None else {}, token)
 
     return call
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
-
-
-def docs(collection: str) -> list[dict[str, Any]]:
-    from shared.firestore import client
-
-    return [s.to_dict() for s in client().collection(collection).stream()]

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from entities.enrollment import enrollment_id
-from tests.conftest import bearer
-from tests.payments.conftest import docs, make_event
+from tests.helpers import bearer, docs
+from tests.payments.conftest import make_event
 from tests.payments.test_webhook import session_object, subscription_object
 
 BASE = "/api/apps/sparkacademy/entities"

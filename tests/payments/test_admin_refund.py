@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from entities.enrollment import enrollment_id
-from tests.conftest import bearer
-from tests.payments.conftest import docs
+from tests.helpers import bearer, docs
 from tests.payments.test_verify import open_session
 
 REFUND = "/api/admin/payments/refund"

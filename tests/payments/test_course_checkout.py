@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.payments.conftest import docs
+from tests.helpers import docs
 
 OK_URLS = {
     "successUrl": "https://sparkacademy.test/success?session_id={CHECKOUT_SESSION_ID}",
@@ -196,7 +196,7 @@ def test_create_course_checkout_refuses_bundle_with_owned_or_free_course(stripe_
 def test_course_ids_too_long_for_one_metadata_value_are_split_and_read_back(
     stripe_server, make_user, make_course, invoke
 ):
-    from functions.payments.fulfilment import decode_course_ids
+    from domain.payments.fulfilment import decode_course_ids
 
     courses = [make_course(title=f"Long {i}") for i in range(20)]
     # Course ids of 60 characters: 20 of them do not fit Stripe's 500-character value.

@@ -33,7 +33,7 @@ def test_non_stripe_functions_do_not_load_stripe():
     code = (
         "import sys, main\n"
         "main.listPaidUsers\n"
-        "import functions.payments.models, functions.payments.fulfilment, shared.stripe_client\n"
+        "import functions.payments.models, domain.payments.fulfilment, shared.stripe_client\n"
         "assert 'stripe' not in sys.modules, 'stripe was imported'\n"
         "main.createStripeCheckout\n"
         "main.stripeWebhook\n"

@@ -8,7 +8,8 @@ from typing import Any
 
 from entities import store
 from entities.enrollment import enrollment_id
-from tests.payments.conftest import SECRET_KEY, docs
+from tests.helpers import docs
+from tests.payments.conftest import SECRET_KEY
 from tests.payments.test_verify import open_session
 
 TODAY = datetime.now(UTC).strftime("%Y-%m-%d")

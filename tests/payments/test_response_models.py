@@ -65,7 +65,7 @@ def test_course_purchase_answers(stripe_server, make_user, make_course, invoke, 
     synced = answer(
         SyncCoursePurchasesResponse, invoke("syncCoursePurchases", {"startDate": today, "endDate": today}, admin)
     )
-    assert (synced.purchases_synced, synced.new_purchases, synced.total_revenue) == (2, 0, 79.99)
+    assert (synced.purchases_synced, synced.new_purchases, synced.total_revenue) == (2, 0, 7999)
 
 
 def test_subscription_answers(stripe_server, make_user, invoke) -> None:

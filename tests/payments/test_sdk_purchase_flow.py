@@ -10,7 +10,7 @@ import pytest
 
 from entities.enrollment import enrollment_id
 from tests.e2e.sdk import SDK, run_flow
-from tests.payments.conftest import docs, wait_for
+from tests.helpers import docs, wait_for
 
 pytestmark = pytest.mark.e2e
 

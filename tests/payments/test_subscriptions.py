@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from tests.payments.conftest import docs, make_event
+from tests.helpers import docs
+from tests.payments.conftest import make_event
 
 URLS = {"successUrl": "https://sparkacademy.test/welcome", "cancelUrl": "https://sparkacademy.test/pricing"}
 
@@ -15,7 +16,7 @@ URLS = {"successUrl": "https://sparkacademy.test/welcome", "cancelUrl": "https:/
     ("plan", "amount", "interval"), [("plan_monthly", "2900", "month"), ("plan_annual", "29000", "year")]
 )
 def test_subscription_checkout_uses_plan_price_created_once(stripe_server, make_user, invoke, plan, amount, interval):
-    from functions.payments.catalog import clear_price_cache
+    from domain.payments.catalog import clear_price_cache
 
     _, a = make_user("student")
     _, b = make_user("student")
@@ -175,7 +176,7 @@ def test_cancellation_at_stripe_reaches_the_record_through_localstripes_webhook(
     stripe_server, make_user, invoke, live_gateway, stripe_webhook_url
 ):
     from shared.stripe_client import client
-    from tests.payments.conftest import wait_for
+    from tests.helpers import wait_for
 
     _user, token = make_user("student")
     session_id = invoke("createSubscriptionCheckout", {"planId": "plan_monthly", **URLS}, token).json["sessionId"]

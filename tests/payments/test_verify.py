@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from entities.enrollment import enrollment_id
-from tests.payments.conftest import docs, make_event, sign
+from tests.helpers import docs, refused_url
+from tests.payments.conftest import make_event, sign
 
 URLS = {
     "successUrl": "https://sparkacademy.test/success?session_id={CHECKOUT_SESSION_ID}",
@@ -241,13 +242,13 @@ def test_a_single_stripe_5xx_is_retried_by_the_sdk(stripe_server, make_user, mak
 
 
 def test_unreachable_stripe_is_503(stripe_server, make_user, make_course, invoke, monkeypatch):
-    from emulator.firestore_emulator import free_port
     from shared.stripe_client import reset_client
 
-    monkeypatch.setenv("STRIPE_API_BASE", f"http://127.0.0.1:{free_port()}")
-    reset_client()
-    course = make_course()
-    _, token = make_user("student")
-    resp = invoke("createStripeCheckout", {"courseId": course["id"], **URLS}, token)
+    with refused_url() as url:
+        monkeypatch.setenv("STRIPE_API_BASE", url)
+        reset_client()
+        course = make_course()
+        _, token = make_user("student")
+        resp = invoke("createStripeCheckout", {"courseId": course["id"], **URLS}, token)
     assert resp.status_code == 503
     assert resp.json["code"] == "SERVICE_UNAVAILABLE" and resp.json["retryable"] is True

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from entities.enrollment import enrollment_id
-from tests.payments.conftest import WEBHOOK_SECRET, docs, make_event, sign, wait_for
+from tests.helpers import docs, wait_for
+from tests.payments.conftest import WEBHOOK_SECRET, make_event, sign
 
 
 def session_object(course_ids: list[str], user: dict[str, Any], **over: Any) -> dict[str, Any]:
@@ -104,6 +105,22 @@ def test_bad_signatures_are_refused_and_nothing_is_written(stripe_server, make_u
     assert resp.status_code == 400
     assert resp.json["code"] == "INVALID_PARAMETERS"
     assert docs("Enrollment") == [] and docs("Purchase") == [] and docs("StripeEvent") == []
+
+
+def test_the_7p_address_answers_errors_in_the_7p_envelope(stripe_server, gateway, make_user, make_course):
+    course = make_course()
+    user, _ = make_user("student")
+    payload = make_event("checkout.session.completed", session_object([course["id"]], user))
+    headers = {"Stripe-Signature": sign(payload, secret="whsec_someone_else"), "Content-Type": "application/json"}
+    refused = gateway.post("/api/webhooks/stripe", data=payload, headers=headers)
+    assert refused.status_code == 400
+    assert refused.json["success"] is False and refused.json["code"] == "VALIDATION_ERROR", refused.json
+    assert "timestamp" not in refused.json and refused.json["error"]
+    base44 = gateway.post("/api/stripe-webhook", data=payload, headers=headers)
+    assert base44.json["code"] == "INVALID_PARAMETERS" and "success" not in base44.json
+    signed = {"Stripe-Signature": sign(payload), "Content-Type": "application/json"}
+    assert gateway.post("/api/webhooks/stripe", data=payload, headers=signed).json["received"] is True
+    assert docs("Enrollment") and docs("StripeEvent")
 
 
 def test_signed_body_that_is_not_an_event_is_400(stripe_server, deliver):

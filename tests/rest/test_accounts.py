@@ -88,10 +88,30 @@ def test_phone_must_be_e164(gateway: Any) -> None:
     assert resp.status_code == 400 and resp.get_json()["details"]["fields"][0]["field"] == "phone"
 
 
-def test_refresh_rotates_and_a_reused_token_ends_the_whole_session(gateway: Any, account: Any, capsys: Any) -> None:
+def test_a_client_keeping_its_one_refresh_token_keeps_its_session(gateway: Any, account: Any, clock: Clock) -> None:
+    """Seed 001, Refresh Token: the answer is `{success, access_token, expires_in}`, so a seed
+    client refreshes again and again with the refresh token its login gave it."""
+    account()
+    tokens = login(gateway, "learner@example.test").get_json()
+    for _ in range(3):
+        clock.advance(3600)  # each access token has expired by the next refresh
+        again = _refresh(gateway, tokens["refresh_token"])
+        body = again.get_json()
+        assert again.status_code == 200, body
+        assert body["success"] is True and body["expires_in"] > 3500
+        assert body["session_id"] == tokens["session_id"] and body["refresh_token"] == tokens["refresh_token"]
+        assert _sessions(gateway, body["access_token"]).status_code == 200
+    clock.advance(24 * 3600)  # past the refresh token's own lifetime (a day without remember_me)
+    assert _refresh(gateway, tokens["refresh_token"]).status_code == 401
+
+
+def test_refresh_rotates_on_request_and_a_reused_token_ends_the_whole_session(
+    gateway: Any, account: Any, capsys: Any
+) -> None:
     account()
     first = login(gateway, "learner@example.test").get_json()
-    second = _refresh(gateway, first["refresh_token"]).get_json()
+    second = gateway.post(f"{API}/auth/refresh", json={"refresh_token": first["refresh_token"], "rotate": True})
+    second = second.get_json()
     assert second["success"] is True and second["refresh_token"] != first["refresh_token"]
     assert second["session_id"] == first["session_id"] and second["expires_in"] > 3500
     assert _sessions(gateway, second["access_token"]).status_code == 200

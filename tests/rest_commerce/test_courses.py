@@ -9,7 +9,7 @@ import pytest
 from entities import store
 from entities.enrollment import enrollment_id
 from rest import commerce_responses as responses
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 
 def _course(**fields: Any) -> dict[str, Any]:

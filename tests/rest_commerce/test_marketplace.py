@@ -8,7 +8,7 @@ import pytest
 
 from entities import store
 from rest import commerce_responses as responses
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 
 def _add(title: str, **fields: Any) -> dict[str, Any]:
@@ -155,3 +155,11 @@ def test_students_cannot_write_counters(gateway, shop, make_user):
         f"/api/apps/sparkacademy/entities/Course/{mine['id']}", json={"total_students": 9999}, headers=bearer(teacher)
     )
     assert changed.status_code == 403
+
+
+def test_hours_are_the_course_details_hours(gateway, shop):
+    lessons = [{"title": "One", "duration": 10}, {"title": "Two", "duration": 20}]
+    course = _add("Half an hour", price=5, modules=[{"title": "M", "lessons": lessons}])
+    listed = next(c for c in _get(gateway, shop["token"]).get_json()["courses"] if c["id"] == course["id"])
+    detail = gateway.get(f"/api/courses/{course['id']}", headers=bearer(shop["token"])).get_json()["course"]
+    assert listed["duration_hours"] == detail["duration_hours"] == 0.5

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import bearer
+from tests.helpers import bearer
 from tests.sso.conftest import APP, POST, REDIRECT
 
 BILLION_LAUGHS = """<?xml version="1.0"?>

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import bearer, local_blob_store
 from tests.fakes.video_providers import FakeDaily, FakeZoom
+from tests.helpers import call_function, local_blob_store
 
 APP = "/api/apps/sparkacademy"
 JITSI_SECRET = "jitsi-app-secret-for-tests-0123456789"
@@ -93,7 +93,7 @@ def world(make_user: Callable[..., tuple[dict[str, Any], str]]) -> dict[str, Any
 
 
 def call(gateway: Any, name: str, payload: Any, token: str | None = None) -> Any:
-    return gateway.post(f"{APP}/functions/{name}", json=payload, headers=bearer(token) if token else {})
+    return call_function(gateway, name, payload, token)
 
 
 def soon(minutes: int = 60) -> str:

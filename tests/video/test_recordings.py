@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import bearer
+from tests.helpers import bearer
 from tests.video.conftest import APP, call, local_get
 
 

@@ -12,32 +12,22 @@ finds the winner's writes and does nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from entities import store
+from domain.payments import events, reversals
+from domain.payments.events import EventRef
+from entities import enrolling, store
 from entities.enrollment import enrollment_id
 from entities.purchase import purchase_id
-from shared import idempotency
 from shared.firestore import LOCK_WAIT_SECONDS, now_iso, run_transaction
 
 OWNED_STATUSES = ("active", "completed")
 CHECKOUT_KIND_COURSES = "course_purchase"
 CHECKOUT_KIND_SUBSCRIPTION = "subscription"
 _METADATA_VALUE_LIMIT = 500  # Stripe's limit on one metadata value
-EVENT_SCOPE = "stripe-event"  # idempotency keys of webhook events are their ids
-
-
-@dataclass(frozen=True)
-class EventRef:
-    """The webhook event being handled, recorded with the effects it caused."""
-
-    id: str
-    type: str
-    created: int
-    livemode: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,55 +105,6 @@ def iso_from_unix(ts: int | None) -> str | None:
 # --- transactions -----------------------------------------------------------------
 
 
-def _event_seen(tx: Any, event: EventRef | None) -> bool:
-    """True when the event was handled before (read first: the transaction's writes come after)."""
-    return event is not None and idempotency.claim(tx, EVENT_SCOPE, event.id) is not None
-
-
-def _event_done(
-    tx: Any, event: EventRef | None, outcome: str, object_id: str | None, detail: str | None = None
-) -> None:
-    """Complete the event's key and log it as a StripeEvent; both expire together."""
-    if event is None:
-        return
-    idempotency.complete(tx, EVENT_SCOPE, event.id, {"outcome": outcome, "object_id": object_id})
-    logged = store.record(
-        "StripeEvent",
-        {
-            "type": event.type,
-            "stripe_created": event.created,
-            "outcome": outcome,
-            "object_id": object_id,
-            "detail": detail,
-            "livemode": event.livemode,
-        },
-        created_by="stripe",
-        id=event.id,
-    )
-    # A timestamp, not the model's ISO text, so the TTL policy deletes the record.
-    tx.set(store.collection("StripeEvent").document(event.id), {**logged, "expires_at": idempotency.expiry()})
-
-
-def _duplicate_check(event: EventRef | None, answer: type[Any]) -> Callable[[], Any] | None:
-    """The event already completed by a contender answers as a duplicate."""
-    if event is None:
-        return None
-    return lambda: answer(duplicate_event=True) if idempotency.previous(EVENT_SCOPE, event.id) else None
-
-
-def record_event_only(event: EventRef, outcome: str, object_id: str | None, detail: str | None = None) -> bool:
-    """Mark an event handled with nothing else to do; False when it already was."""
-
-    def run(tx: Any) -> bool:
-        if _event_seen(tx, event):
-            return False
-        _event_done(tx, event, outcome, object_id, detail)
-        return True
-
-    result: bool = run_transaction(run, settled=lambda: False if idempotency.previous(EVENT_SCOPE, event.id) else None)
-    return result
-
-
 def _snapshots(tx: Any, refs: list[Any]) -> dict[str, Any]:
     return {snap.reference.path: snap for snap in tx.get_all(refs, timeout=LOCK_WAIT_SECONDS)}
 
@@ -174,15 +115,14 @@ def fulfil_payment(payment: Payment, event: EventRef | None = None) -> Fulfilmen
     enrollments = store.collection("Enrollment")
     purchase_ref = purchases.document(payment.purchase_id)
     enrollment_refs = [enrollments.document(enrollment_id(cid, payment.user_email)) for cid in payment.course_ids]
+    course_refs = enrolling.course_refs(payment.course_ids)
 
     def run(tx: Any) -> Fulfilment:
-        if _event_seen(tx, event):
+        if events.seen(tx, event):
             return Fulfilment(duplicate_event=True)
-        snaps = _snapshots(tx, [purchase_ref, *enrollment_refs])
-        from functions.payments.reversals import granted_standing
-
+        snaps = _snapshots(tx, [purchase_ref, *enrollment_refs, *course_refs])
         # Refunded or disputed before it was recorded: grant only what the payment still stands for.
-        standing = granted_standing(tx, payment.payment_intent_id, payment.amount)
+        standing = reversals.granted_standing(tx, payment.payment_intent_id, payment.amount)
         existing = snaps[purchase_ref.path]
         current = existing.to_dict() if existing.exists else None
         result = Fulfilment()
@@ -212,37 +152,36 @@ def fulfil_payment(payment: Payment, event: EventRef | None = None) -> Fulfilmen
                 doc = store.merged("Purchase", current, {**data, "failure_message": None})
                 tx.set(purchase_ref, doc)
             result.purchase, result.purchase_created = doc, True
+            courses = {ref.id: snaps[ref.path].to_dict() for ref in course_refs if snaps[ref.path].exists}
+            created: list[dict[str, Any]] = []
             for course_id, ref in zip(payment.course_ids, enrollment_refs, strict=True):
                 snap = snaps[ref.path]
                 enrollment = snap.to_dict() if snap.exists else None
                 if (enrollment is not None and enrollment.get("status") in OWNED_STATUSES) or standing == "ended":
                     result.enrollments.extend([enrollment] if enrollment else [])
                     continue
-                granted = {
-                    "course_id": course_id,
-                    "student_email": payment.user_email,
-                    "student_id": payment.user_id,
-                    "status": "suspended" if standing == "suspended" else "active",
-                    "enrolled_at": now,
-                    "source": "purchase",
-                    "purchase_id": payment.purchase_id,
-                }
+                granted = enrolling.granted(
+                    courses.get(course_id) or {"id": course_id},  # a course deleted since: no end of access known
+                    student_email=payment.user_email,
+                    student_id=payment.user_id,
+                    source="purchase",
+                    status="suspended" if standing == "suspended" else "active",
+                    purchase_id=payment.purchase_id,
+                )
+                new = enrollment is None
                 if enrollment is None:
                     enrollment = store.record("Enrollment", granted, created_by=payment.user_email, id=ref.id)
-                    tx.create(ref, enrollment)
+                    created.append(enrollment)
                 else:  # cancelled, refunded or expired before: this payment restores it
-                    enrollment = store.merged("Enrollment", enrollment, {**granted, "completed_at": None})
-                    tx.set(ref, enrollment)
+                    enrollment = enrolling.restored(enrollment, granted)
+                enrolling.write(tx, enrollment, new=new)
                 result.enrollments.append(enrollment)
                 result.new_enrollments += 1
-        _event_done(tx, event, "processed" if result.purchase_created else "already_fulfilled", payment.stripe_id)
+            enrolling.count_students(tx, created, set(courses))
+        events.done(tx, event, "processed" if result.purchase_created else "already_fulfilled", payment.stripe_id)
         return result
 
-    outcome: Fulfilment = run_transaction(run, settled=_duplicate_check(event, Fulfilment))
-    if outcome.new_enrollments:
-        from functions.learning.ratings import count_students
-
-        count_students([e["course_id"] for e in outcome.enrollments if e.get("purchase_id") == payment.purchase_id])
+    outcome: Fulfilment = run_transaction(run, settled=events.duplicate_check(event, Fulfilment))
     return outcome
 
 
@@ -251,7 +190,7 @@ def record_failed_payment(payment: Payment, event: EventRef | None = None) -> Fu
     purchase_ref = store.collection("Purchase").document(payment.purchase_id)
 
     def run(tx: Any) -> Fulfilment:
-        if _event_seen(tx, event):
+        if events.seen(tx, event):
             return Fulfilment(duplicate_event=True)
         snap = purchase_ref.get(transaction=tx, timeout=LOCK_WAIT_SECONDS)
         result = Fulfilment()
@@ -278,10 +217,10 @@ def record_failed_payment(payment: Payment, event: EventRef | None = None) -> Fu
             )
             tx.create(purchase_ref, doc)
             result.purchase, result.purchase_created = doc, True
-        _event_done(tx, event, "processed" if result.purchase_created else "ignored", payment.stripe_id)
+        events.done(tx, event, "processed" if result.purchase_created else "ignored", payment.stripe_id)
         return result
 
-    outcome: Fulfilment = run_transaction(run, settled=_duplicate_check(event, Fulfilment))
+    outcome: Fulfilment = run_transaction(run, settled=events.duplicate_check(event, Fulfilment))
     return outcome
 
 
@@ -350,17 +289,17 @@ def apply_subscription(
     ref = store.collection("Subscription").document(state.stripe_subscription_id)
 
     def run(tx: Any) -> SubscriptionResult:
-        if _event_seen(tx, event):
+        if events.seen(tx, event):
             return SubscriptionResult(duplicate_event=True)
         snap = ref.get(transaction=tx, timeout=LOCK_WAIT_SECONDS)
         current = snap.to_dict() if snap.exists else None
         result, outcome = _move_subscription(
             tx, ref, current, state, as_of=as_of, create=create, touch_when_unchanged=touch_when_unchanged
         )
-        _event_done(tx, event, outcome, state.stripe_subscription_id)
+        events.done(tx, event, outcome, state.stripe_subscription_id)
         return result
 
-    outcome: SubscriptionResult = run_transaction(run, settled=_duplicate_check(event, SubscriptionResult))
+    outcome: SubscriptionResult = run_transaction(run, settled=events.duplicate_check(event, SubscriptionResult))
     return outcome
 
 

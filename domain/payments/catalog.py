@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from threading import Lock
 from typing import Any
 
+from domain.payments.fulfilment import OWNED_STATUSES
 from entities import store
 from entities.course import is_paid
 from entities.enrollment import enrollment_id
 from entities.subscription import ACTIVE_STATUSES
-from functions.payments.fulfilment import OWNED_STATUSES
 from shared import config
 from shared.auth import Caller
 from shared.errors import ConflictError, InvalidInputError, NotFoundError

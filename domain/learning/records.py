@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from entities import store
+from entities import learning, progress, store
+from shared.errors import InvalidInputError
+from shared.firestore import LOCK_WAIT_SECONDS, now_iso, run_transaction
 
 
 def upsert(
     record_id: str, new: dict[str, Any], change: Callable[[dict[str, Any]], dict[str, Any]], *, by: str | None
 ) -> dict[str, Any]:
     """Create the record from `new`, or apply `change(existing)` to the one already there."""
-    from shared.firestore import LOCK_WAIT_SECONDS, run_transaction
-
     ref = store.collection("Progress").document(record_id)
 
     def apply(transaction: Any) -> dict[str, Any]:
@@ -56,11 +56,7 @@ def record_lesson(
     its course. Completing twice counts once (the first time stays), time spent adds up, the
     lesson's percentage never goes back, notes and a self-reported score keep the latest.
     """
-    from entities import progress
-    from shared.errors import InvalidInputError
-    from shared.firestore import now_iso
-
-    enrollment = progress.writable_enrollment(caller, enrollment_id)
+    enrollment = learning.writable_enrollment(caller, enrollment_id)
     course = store.get("Course", enrollment["course_id"])
     found = progress.find_lesson(course, lesson_id)
     if found is None:
@@ -95,5 +91,5 @@ def record_lesson(
         }
 
     record = upsert(progress.progress_id(enrollment["id"], lesson_id=lesson_id), new, change, by=caller.email)
-    updated, result = progress.recompute_enrollment(enrollment["id"], accessed=True)
+    updated, result = learning.recompute_enrollment(enrollment["id"], accessed=True)
     return record, updated, result

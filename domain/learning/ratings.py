@@ -2,7 +2,8 @@
 
 The course's `rating` is the mean of its `rating_count` ratings, kept with their sum
 (`rating_total`) in the same transaction that stores a rating on the enrollment, so it is
-never recomputed by scanning. `total_students` grows by one per enrollment created.
+never recomputed by scanning. `total_students` grows by one per enrollment created, in the
+transaction that creates it (`entities.enrolling`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from entities.access import ACCESS_STATUSES
 from entities.enrollment import enrollment_id
 from shared.auth import Caller
 from shared.errors import ConflictError, ForbiddenError, NotFoundError
-from shared.firestore import LOCK_WAIT_SECONDS, existing_data, io, now_iso, run_transaction
+from shared.firestore import LOCK_WAIT_SECONDS, existing_data, now_iso, run_transaction
 
 
 def rate_course(caller: Caller, course_id: str, stars: int) -> dict[str, Any]:
@@ -44,15 +45,3 @@ def rate_course(caller: Caller, course_id: str, stars: int) -> dict[str, Any]:
 
     result: dict[str, Any] = run_transaction(run)
     return result
-
-
-def count_students(course_ids: list[str]) -> None:
-    """One more student in each course (a missing course is skipped)."""
-    from google.api_core.exceptions import NotFound
-    from google.cloud.firestore import Increment
-
-    for course_id in course_ids:
-        try:
-            store.collection("Course").document(course_id).update({"total_students": Increment(1)}, **io())
-        except NotFound:
-            continue

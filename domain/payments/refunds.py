@@ -15,7 +15,8 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
-from functions.payments.reversals import Cause, MoneyEvent, apply
+from domain.payments.access_changes import Cause
+from domain.payments.reversals import MoneyEvent, apply
 from shared import idempotency
 from shared.errors import ConflictError, InvalidInputError
 from shared.firestore import run_transaction

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.payments.catalog import (
+from domain.payments.catalog import (
     CourseForSale,
     course_for_sale,
     customer_id_for,
@@ -13,10 +13,18 @@ from functions.payments.catalog import (
     plan_price_id,
     refuse_second_subscription,
 )
-from functions.payments.fulfilment import CHECKOUT_KIND_COURSES, CHECKOUT_KIND_SUBSCRIPTION, encode_course_ids
+from domain.payments.fulfilment import (
+    CHECKOUT_KIND_COURSES,
+    CHECKOUT_KIND_SUBSCRIPTION,
+    OWNED_STATUSES,
+    encode_course_ids,
+)
+from entities import store
+from entities.enrollment import enrollment_id
+from shared import config
 from shared.auth import Caller
-from shared.errors import InvalidInputError
-from shared.stripe_client import client, stripe_call
+from shared.errors import InvalidInputError, NotFoundError
+from shared.stripe_client import client, stripe_call, to_minor_units
 
 
 def create_course_session(course_ids: list[str], success_url: str, cancel_url: str, caller: Caller) -> dict[str, Any]:
@@ -95,12 +103,6 @@ def create_subscription_session(plan_id: str, success_url: str, cancel_url: str,
 
 def create_bundle_session(bundle_id: str, success_url: str, cancel_url: str, caller: Caller) -> dict[str, Any]:
     """One Checkout Session at the bundle's price; its purchase names every course of the bundle."""
-    from entities import store
-    from entities.enrollment import enrollment_id
-    from functions.payments.fulfilment import OWNED_STATUSES
-    from shared import config
-    from shared.errors import NotFoundError
-    from shared.stripe_client import to_minor_units
 
     bundle = store.find("Bundle", bundle_id)
     if bundle is None or not bundle.get("is_published"):
@@ -136,6 +138,28 @@ def create_bundle_session(bundle_id: str, success_url: str, cancel_url: str, cal
         payment_intent_data={"metadata": {"checkout_kind": CHECKOUT_KIND_COURSES}},
     )
     return {"sessionId": session.id, "url": session.url, "total_amount": amount, "currency": currency}
+
+
+# A payment of the custom flow that names no course: it is taken, and grants nothing.
+CUSTOM_PAYMENT_KIND = "custom_payment"
+
+
+def create_custom_payment_intent(
+    caller: Caller, amount: int, currency: str, client_metadata: dict[str, str]
+) -> dict[str, Any]:
+    """A PaymentIntent for the client's own amount, naming no course (the seed's `course_id` is optional).
+
+    Its metadata names the buyer under another kind than a course purchase, so the webhook
+    never fulfils it into an enrollment, whatever the client's metadata says.
+    """
+    customer = customer_id_for(caller)
+    extra = {f"client_{key}"[:40]: str(value)[:500] for key, value in client_metadata.items()}
+    metadata = {**extra, **buyer_metadata(caller, CUSTOM_PAYMENT_KIND)}
+    with stripe_call("creating the payment intent"):
+        intent = client().v1.payment_intents.create(
+            params={"amount": amount, "currency": currency.lower(), "customer": customer, "metadata": metadata}
+        )
+    return {"client_secret": intent.client_secret, "payment_intent_id": intent.id}
 
 
 def create_payment_intent(

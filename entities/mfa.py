@@ -8,7 +8,8 @@ Codes are accepted one step either side of now, for clock drift.
 
 A password that is right for an MFA account yields a challenge instead of tokens:
 an opaque token (stored as its digest, valid five minutes) that `verify` trades,
-with a code, for the session. Wrong codes count towards the account's lockout.
+with a code, for the session. Wrong codes count towards the account's lockout,
+and a challenge takes at most CHALLENGE_ATTEMPTS of them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import secrets
 from typing import Any
 
 from entities import lockout
-from shared import auth, config, logging
+from shared import auth, config, logging, sessions
 from shared.errors import ConfigurationError, ConflictError, InvalidCredentialsError, InvalidInputError
 from shared.firestore import LOCK_WAIT_SECONDS, client, existing_data, io, run_transaction
 
@@ -32,6 +33,7 @@ STEP_SECONDS = 30
 DRIFT_STEPS = 1
 BACKUP_CODES = 10
 CHALLENGE_TTL_SECONDS = 300
+CHALLENGE_ATTEMPTS = 5
 
 
 def _fernet() -> Any:
@@ -118,8 +120,11 @@ def _new_backup_codes() -> tuple[list[str], list[str]]:
     return codes, [_digest(code) for code in codes]
 
 
-def activate(user_id: str, code: str) -> dict[str, Any]:
-    """Turn MFA on with a current code of the pending secret; the backup codes, shown once."""
+def activate(user_id: str, code: str, session_id: str | None) -> dict[str, Any]:
+    """Turn MFA on with a current code of the pending secret; the backup codes, shown once.
+
+    Every other session of the account ends: each began with the password alone.
+    """
     ref = _ref(user_id)
     codes, digests = _new_backup_codes()
 
@@ -140,6 +145,7 @@ def activate(user_id: str, code: str) -> dict[str, Any]:
 
     if not run_transaction(accept):
         raise InvalidCredentialsError("Invalid MFA code")
+    sessions.end_all_sessions(user_id, except_sid=session_id)
     logging.info("mfa activated", user_id=user_id)
     return {"success": True, "message": "MFA activated successfully", "backup_codes": codes}
 
@@ -198,7 +204,10 @@ def challenge(user: dict[str, Any], remember_me: bool) -> str:
 
 
 def complete(challenge_token: str, code: str, kind: str) -> tuple[str, bool]:
-    """Check a code against a challenge: (user id, remember_me); a wrong code counts towards lockout."""
+    """Check a code against a challenge: (user id, remember_me); a wrong code counts towards lockout.
+
+    A challenge is spent by its first good code, and burnt after CHALLENGE_ATTEMPTS wrong ones.
+    """
     ref = client().collection(CHALLENGES).document(_digest(challenge_token))
     snapshot = ref.get(**io())
     record = existing_data(snapshot) if snapshot.exists else None
@@ -207,6 +216,12 @@ def complete(challenge_token: str, code: str, kind: str) -> tuple[str, bool]:
     attempt = lockout.begin(record["email"])
     if not check_code(record["user_id"], code, kind):
         lockout.failed(attempt)
+        if int(record.get("failures", 0)) + 1 >= CHALLENGE_ATTEMPTS:
+            ref.delete(**io())
+        else:
+            from google.cloud.firestore import Increment
+
+            ref.update({"failures": Increment(1)}, **io())
         raise InvalidCredentialsError("Invalid MFA code")
     lockout.succeeded(attempt)
     ref.delete(**io())

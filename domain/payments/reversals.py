@@ -26,11 +26,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.payments import access_changes, events
+from domain.payments.access_changes import Cause
 from entities import access, store
-from entities.access_change import access_change_id
-from entities.enrollment import enrollment_id
+from entities.enrollment import SUBSCRIBED_SOURCES, enrollment_id
 from entities.payment_state import payment_state_id
-from functions.payments.fulfilment import EventRef, _duplicate_check, _event_done, _event_seen
 from shared.firestore import LOCK_WAIT_SECONDS, run_transaction
 
 _REFUND_RANK = {"pending": 0, "requires_action": 0, "succeeded": 1, "failed": 2, "canceled": 2}
@@ -38,27 +38,6 @@ _COUNTED_REFUNDS = ("pending", "requires_action", "succeeded")
 OPEN_DISPUTES = frozenset({"warning_needs_response", "warning_under_review", "needs_response", "under_review"})
 _DISPUTE_FINAL = frozenset({"won", "lost", "warning_closed", "charge_refunded", "prevented"})
 _HOLDS_ACCESS = ("active", "completed")
-
-
-@dataclass(frozen=True)
-class Cause:
-    """Why access changes: a Stripe event, or an admin with a reason."""
-
-    event: EventRef | None = None
-    admin_email: str | None = None
-    reason: str | None = None
-    action_id: str | None = None  # what the admin did (the refund's id)
-
-    @property
-    def key(self) -> str:
-        return self.event.id if self.event else f"admin:{self.admin_email}:{self.action_id}"
-
-    def fields(self) -> dict[str, Any]:
-        return {
-            "stripe_event_id": self.event.id if self.event else None,
-            "admin_email": self.admin_email,
-            "reason": (self.reason or "")[:500] or None,
-        }
 
 
 @dataclass(frozen=True)
@@ -174,7 +153,7 @@ def apply(event: MoneyEvent, cause: Cause) -> ReversalResult:
     )
 
     def run(tx: Any) -> ReversalResult:
-        if _event_seen(tx, cause.event):
+        if events.seen(tx, cause.event):
             return ReversalResult(duplicate_event=True)
         refs = [state_ref, *([purchase_ref] if purchase_ref else []), *enrollment_refs]
         snaps = {s.reference.path: s for s in tx.get_all(refs, timeout=LOCK_WAIT_SECONDS)}
@@ -215,10 +194,10 @@ def apply(event: MoneyEvent, cause: Cause) -> ReversalResult:
                 )
                 if change:
                     result.changes.append(change)
-        _event_done(tx, cause.event, "processed", event.payment_intent_id)
+        events.done(tx, cause.event, "processed", event.payment_intent_id)
         return result
 
-    outcome: ReversalResult = run_transaction(run, settled=_duplicate_check(cause.event, ReversalResult))
+    outcome: ReversalResult = run_transaction(run, settled=events.duplicate_check(cause.event, ReversalResult))
     return outcome
 
 
@@ -235,33 +214,7 @@ def _move(
     target = enrollment_status(current, standing_, bool(enrollment.get("completed_at")))
     if target == current:
         return None
-    return _write_change(tx, enrollment, target, _cause_name(standing_, state, current), cause, **refs)
-
-
-def _write_change(
-    tx: Any, enrollment: dict[str, Any], target: str, cause_name: str, cause: Cause, **refs: str | None
-) -> dict[str, Any]:
-    current = str(enrollment.get("status"))
-    updated = store.merged("Enrollment", enrollment, {"status": target})
-    tx.set(store.collection("Enrollment").document(enrollment["id"]), updated)
-    change_id = access_change_id(enrollment["id"], target, cause.key)
-    record = store.record(
-        "AccessChange",
-        {
-            "enrollment_id": enrollment["id"],
-            "course_id": enrollment["course_id"],
-            "student_email": enrollment["student_email"],
-            "from_status": current,
-            "to_status": target,
-            "cause": cause_name,
-            **cause.fields(),
-            **refs,
-        },
-        created_by=cause.admin_email or "stripe",
-        id=change_id,
-    )
-    tx.set(store.collection("AccessChange").document(change_id), record)
-    return record
+    return access_changes.record(tx, enrollment, target, _cause_name(standing_, state, current), cause, **refs)
 
 
 def granted_standing(tx: Any, payment_intent_id: str | None, amount: int) -> str:
@@ -283,7 +236,7 @@ def follow_subscriptions(email: str, cause: Cause, stripe_subscription_id: str |
     """Bring the user's subscription-sourced enrollments in line with their tier now."""
     live = access.tier(email) != access.FREE
     found = store.query(
-        "Enrollment", {"student_email": email, "source": list(access.SUBSCRIBED_SOURCES)}, limit=store.MAX_LIMIT
+        "Enrollment", {"student_email": email, "source": list(SUBSCRIBED_SOURCES)}, limit=store.MAX_LIMIT
     )
     wrong = [
         e for e in found if (e.get("status") == "expired") == live and e.get("status") in (*_HOLDS_ACCESS, "expired")
@@ -306,7 +259,9 @@ def follow_subscriptions(email: str, cause: Cause, stripe_subscription_id: str |
             else:
                 continue
             changes.append(
-                _write_change(tx, enrollment, target, name, cause, stripe_subscription_id=stripe_subscription_id)
+                access_changes.record(
+                    tx, enrollment, target, name, cause, stripe_subscription_id=stripe_subscription_id
+                )
             )
         return changes
 

@@ -1,0 +1,1 @@
+"""Learning: lesson progress and course ratings."""
