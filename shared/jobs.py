@@ -112,7 +112,7 @@ def _set(job_id: str, fields: dict[str, Any]) -> None:
 
 
 def _lease_end() -> str:
-    return (datetime.now(UTC) + timedelta(seconds=config.job_lease_seconds())).isoformat()
+    return (datetime.now(UTC) + timedelta(seconds=config.job_lease_seconds())).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ def claim(job_id: str) -> Claim | dict[str, Any] | None:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat()
+    return datetime.now(UTC).isoformat(timespec="microseconds")  # fixed width: compared as text
 
 
 def _as_holder(held: Claim, fields: dict[str, Any]) -> None:
