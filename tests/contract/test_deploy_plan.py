@@ -152,3 +152,14 @@ def test_only_deploys_the_named_functions_and_nothing_else() -> None:
 def test_without_a_project_and_a_public_address_it_refuses_to_print(args: list[str], named: str) -> None:
     done = plan(*args)
     assert done.returncode == 2 and done.stdout == "" and named in done.stderr
+
+
+def test_the_pipeline_tests_then_deploys_keyless_with_the_plan() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy.yml").read_text())
+    test, deploy = workflow["jobs"]["test"], workflow["jobs"]["deploy"]
+    run_lines = lambda job: " ".join(step.get("run", "") for step in job["steps"])  # noqa: E731
+    assert "make test" in run_lines(test) and "scripts/deploy.py --dry-run" in run_lines(test)
+    assert deploy["needs"] == "test" and deploy["permissions"]["id-token"] == "write"
+    (auth,) = [step for step in deploy["steps"] if step.get("uses", "").startswith("google-github-actions/auth")]
+    assert set(auth["with"]) == {"workload_identity_provider", "service_account"}  # no key file, no JSON key
+    assert "scripts/deploy.py --execute" in run_lines(deploy) and "--base-url=" in run_lines(deploy)
