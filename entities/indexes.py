@@ -8,8 +8,9 @@ the groups the entity declares in `EntityType.indexes` (equality fields, then th
 field, or a tuple of the sort field and the fields filtered by range beside it), each in
 both directions. Only these: Firestore caps a database's composite indexes (200 by
 default), and a client's query that none serves runs on the equalities alone, sorted in
-memory. A query of the product's code that needs an undeclared index fails its test. `firestore.indexes.json` is `document()`, written by
-`scripts/deploy.py --write` and compared by a test.
+memory. A query of the product's code that needs an undeclared index fails its test.
+`firestore.indexes.json` is `document()`, written by `scripts/deploy.py --write` and
+compared by a test.
 """
 
 from __future__ import annotations
