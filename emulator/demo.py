@@ -19,6 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from entities import accounts, app_tokens, store
+from entities.learning import recompute_enrollment
+from entities.progress import progress_id
+from functions.video import providers, sessions
 from shared.auth import Role
 from shared.errors import ConflictError
 
@@ -184,8 +187,6 @@ def _video_session(instructor: dict[str, Any]) -> dict[str, Any]:
     """`vid_abc123`: the seed's live Q&A of crs_abc123, on the local (Jitsi) provider."""
     from datetime import UTC, datetime
 
-    from functions.video import providers, sessions
-
     start = datetime(2026, 1, 20, 14, 0, tzinfo=UTC)
     host = providers.Host(email=instructor["email"], name=instructor["full_name"], user_id=instructor["id"])
     provider = providers.provider("jitsi")
@@ -208,7 +209,6 @@ def _video_session(instructor: dict[str, Any]) -> dict[str, Any]:
 
 def _completed_lessons(student: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     """The demo student has finished crs_def456: one completed Progress record per lesson."""
-    from entities.progress import progress_id
 
     course = next(c for c in COURSES if c["id"] == "crs_def456")
     return [
@@ -237,7 +237,6 @@ def load() -> dict[str, Any]:
     Records are made side by side: password hashing and the emulator's round trips
     are most of `make dev`'s first start.
     """
-    from entities.learning import recompute_enrollment
 
     with ThreadPoolExecutor(max_workers=len(ACCOUNTS) + len(COURSES) + 8) as pool:
         found = list(

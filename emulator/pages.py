@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from emulator import demo, paths, request_log
 from entities import accounts
+from rest import accounts as rest_accounts
 from shared import config, firestore, outbound, router, stripe_client
 from shared.auth import Caller
 from shared.errors import (
@@ -496,8 +497,6 @@ def verify_email_page(_body: Any, _caller: Caller, query: VerifyEmailQuery) -> R
 @route("POST", "/verify-email", name="dev.verifyEmailSave", **{**_FORM, "rate": ("auth",)})
 def verify_email(req: Any, _caller: Caller) -> Reply:
     """Verify with the mailed token (the same code as `POST /api/auth/verify-email`)."""
-    from rest import accounts as rest_accounts
-    from shared.errors import InvalidInputError
 
     _development_only()
     token = str(_form(req).get("token", ""))[:200]

@@ -43,9 +43,9 @@ from shared.errors import (
     UnsupportedMediaTypeError,
     UpstreamError,
 )
-from shared.http import Surface
+from shared.http import SEVEN_P, Surface
 
-SURFACE = "7p"
+SURFACE = SEVEN_P
 BASE = "/api"
 RATE = ("rest",)
 PAYMENT_RATE = ("rest", "rest.payments")

@@ -91,6 +91,9 @@ class Surface:
 
 BASE44 = Surface("base44")
 SURFACES: dict[str, Surface] = {BASE44.name: BASE44}
+# The 7P Education REST surface, registered by `rest.surface`; named here so that a route
+# outside `rest/` (the 7P webhook address) can answer in its envelope.
+SEVEN_P = "7p"
 
 
 def register_surface(surface: Surface) -> None:

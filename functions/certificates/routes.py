@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from entities.certificate import CODE_PATTERN, normalise_code
+from functions.certificates import verification_page
 from functions.certificates.responses import VerifyCertificateResponse
 from functions.certificates.verify_certificate import verification
 from shared.auth import Caller
@@ -46,8 +47,6 @@ def verify(_body: Any, _caller: Caller, code: str) -> Any:
     The QR code's URL: a browser (preferring text/html) gets the verification page, a
     program the JSON answer."""
     import flask
-
-    from functions.certificates import verification_page
 
     page = verification_page.wants_page(flask.request.accept_mimetypes)
     malformed = not CODE_PATTERN.match(normalise_code(code))

@@ -53,10 +53,9 @@ from domain.payments.reversals import (
     from_refund,
 )
 from functions.payments.responses import StripeWebhookResponse
-from rest.surface import SURFACE as REST_SURFACE
 from shared import config, logging
 from shared.errors import InvalidInputError
-from shared.http import Reply
+from shared.http import SEVEN_P, Reply
 from shared.router import raw_endpoint
 from shared.stripe_client import verify_webhook
 
@@ -208,7 +207,7 @@ HANDLERS: dict[str, Callable[[EventRef, dict[str, Any]], str]] = {
     response=StripeWebhookResponse,
     settings=(config.STRIPE_WEBHOOK_SECRET,),
     # The 7P address answers its errors in the 7P envelope, as every 7P route does.
-    paths=("/api/stripe-webhook", ("/api/webhooks/stripe", REST_SURFACE)),
+    paths=("/api/stripe-webhook", ("/api/webhooks/stripe", SEVEN_P)),
 )
 def stripe_webhook(request: flask.Request) -> Reply:
     payload = request.get_data(cache=True)

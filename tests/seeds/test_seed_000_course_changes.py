@@ -7,7 +7,8 @@ import pytest
 
 from tests.seeds.conftest import INSTRUCTOR, SeedPlatform, ok
 
-pytestmark = pytest.mark.e2e
+# One platform per module, its examples in the order the seed gives them (later ones read earlier ones' data).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_seed_000_course_changes")]
 
 
 def test_course_entity_update_then_delete_course(seed: SeedPlatform) -> None:

@@ -23,7 +23,8 @@ from tests.seeds.conftest import (
     ok,
 )
 
-pytestmark = pytest.mark.e2e
+# One platform per module, its examples in the order the seed gives them (later ones read earlier ones' data).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_seed_000_sdk")]
 
 SEED_STUDENT, SEED_PASSWORD = "student@example.com", "SecurePass123!"
 

@@ -12,7 +12,8 @@ import requests
 
 from tests.seeds.conftest import ADMIN, SeedPlatform
 
-pytestmark = pytest.mark.e2e
+# One platform per module, its examples in the order the seed gives them (later ones read earlier ones' data).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_seed_001_rest")]
 
 EMAIL, PASSWORD = "student@example.com", "SecurePassword123!"
 

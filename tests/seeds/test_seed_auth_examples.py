@@ -13,7 +13,8 @@ import requests
 from emulator import demo
 from tests.seeds.conftest import SeedPlatform, ok
 
-pytestmark = pytest.mark.e2e
+# One platform per module, its examples in the order the seed gives them (later ones read earlier ones' data).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_seed_auth_examples")]
 
 PASSWORD = "SecurePassword123!"
 
