@@ -73,8 +73,8 @@ SETUP = [
     "gcloud pubsub topics create jobs-dead-letter --project=acme",
 ]
 
-# One of the composite indexes, created before any function.
-INDEX = "gcloud firestore indexes composite create --collection-group=AccessChange --query-scope=collection --async --field-config=field-path=enrollment_id,order=ascending --field-config=field-path=created_date,order=ascending --project=acme"
+# One of the composite indexes, created before any function: an enrollment's lessons in order.
+INDEX = "gcloud firestore indexes composite create --collection-group=Progress --query-scope=collection --async --field-config=field-path=enrollment_id,order=ascending --field-config=field-path=created_date,order=ascending --project=acme"
 
 RULES = "npx --yes firebase-tools@15.34.2 deploy --only=firestore:rules --project=acme --non-interactive"
 
