@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from app import security
-from shared import router
+from shared import queue, router
 from shared.errors import NotFoundError
 from shared.http import report_missing_settings
 
@@ -29,8 +29,6 @@ security.install()
 
 def jobWorker(request: flask.Request) -> flask.Response:
     """One delivery of a background job from the job queue's push subscription."""
-    from shared import queue
-
     return queue.handle_push(request)
 
 

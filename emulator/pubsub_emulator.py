@@ -196,12 +196,10 @@ def worker_app() -> Any:
     """The `jobWorker` target as a WSGI app, for a local worker beside the gateway."""
     import flask
 
-    from shared import queue as jobs_queue
-
     app = flask.Flask("job-worker")
 
     @app.post("/")
     def deliver() -> Any:
-        return jobs_queue.handle_push(flask.request)
+        return queue.handle_push(flask.request)
 
     return app
