@@ -28,5 +28,7 @@ lint: install
 	.venv/bin/mypy
 	PYTHONPATH=. .venv/bin/lint-imports --no-logo
 
+# The deployment's commands, printed: `make deploy-plan PROJECT=id BASE_URL=https://... [REGION=...]`.
+REGION ?= us-central1
 deploy-plan: install
-	.venv/bin/python scripts/deploy.py
+	.venv/bin/python scripts/deploy.py --dry-run --project="$(PROJECT)" --base-url="$(BASE_URL)" --region="$(REGION)"

@@ -1,7 +1,9 @@
 """Cloud Functions entry module.
 
 `--entry-point=api` serves the whole Base44 API, as `app.api` assembles it;
-`--entry-point=<documentedName>` serves one documented function. Targets are
+`--entry-point=<documentedName>` serves one documented function;
+`--entry-point=jobWorker` runs the background jobs Pub/Sub pushes to it (`shared.queue`),
+deployed without public access. Targets are
 looked up lazily (PEP 562), so a deployed function imports only its own module
 and the SDKs it uses (`router.preloads`), at start rather than on its first request.
 """
@@ -13,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from app import security
-from shared import router
+from shared import queue, router
 from shared.errors import NotFoundError
 from shared.http import report_missing_settings
 
@@ -23,6 +25,11 @@ if TYPE_CHECKING:
 
 # Every target tells who is calling alike: session tokens, and API keys (`app.security`).
 security.install()
+
+
+def jobWorker(request: flask.Request) -> flask.Response:
+    """One delivery of a background job from the job queue's push subscription."""
+    return queue.handle_push(request)
 
 
 def __getattr__(name: str) -> Callable[..., Any]:
@@ -47,4 +54,4 @@ def _api_service() -> Callable[[flask.Request], flask.Response]:
 
 
 def __dir__() -> list[str]:
-    return ["api", *router.function_names()]
+    return ["api", "jobWorker", *router.function_names()]

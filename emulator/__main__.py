@@ -70,6 +70,8 @@ def _announce(running: Platform) -> None:
         f"\nSparkAcademy on {url}  (app id: {config.app_id()})\n"
         f"Front page: {url}/   API docs: {url}/api/docs\n"
         f"Firestore emulator: {os.environ['FIRESTORE_EMULATOR_HOST']}\n"
+        f"Pub/Sub emulator: {os.environ['PUBSUB_EMULATOR_HOST']}"
+        f" (jobs pushed to 127.0.0.1:{running.worker.server_port})\n"
         + (f"Local Stripe server: {stripe.url} (webhooks to {url}/api/stripe-webhook)\n" if stripe else "")
         + f"Kept data: {running.data}  (make dev-reset starts afresh)\n"
         f"Demo accounts (password {seeded['password']}):\n"

@@ -1,4 +1,9 @@
-"""`make dev`'s whole platform: the Firestore emulator, the local Stripe server, demo data and the gateway.
+"""`make dev`'s whole platform: the Firestore and Pub/Sub emulators, the local Stripe server, a job
+worker, demo data and the gateway.
+
+Background jobs (CSV exports, recording copies) go through the Pub/Sub emulator as they
+go through Pub/Sub when deployed: its push subscription delivers them to a local
+`jobWorker` on a port of its own (`emulator.pubsub_emulator`), retried the same way.
 
 What lasts between runs is kept in one folder (`.emulator-data/` by default):
 
@@ -8,7 +13,8 @@ What lasts between runs is kept in one folder (`.emulator-data/` by default):
 - `mfa_key`: the key TOTP secrets are encrypted with, so MFA set up before a restart still works.
 
 Real Stripe keys in the environment (`STRIPE_SECRET_KEY`) replace the local Stripe
-server, and `FIRESTORE_EMULATOR_HOST` an emulator started elsewhere.
+server, and `FIRESTORE_EMULATOR_HOST` / `PUBSUB_EMULATOR_HOST` emulators started elsewhere.
+Jobs still queued when `make dev` stops stay queued (the Pub/Sub emulator keeps no messages).
 """
 
 from __future__ import annotations
@@ -23,10 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator import demo, firestore_emulator, local_stripe, paths
+from emulator import demo, firestore_emulator, local_stripe, paths, pubsub_emulator
 from emulator.gateway import create_app
-from emulator.server import make
-from shared import config
+from emulator.server import make, start_in_thread
+from shared import config, queue
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT / ".emulator-data"
@@ -42,6 +48,8 @@ class Platform:
     gateway: Any
     firestore: firestore_emulator.FirestoreEmulator | None = None
     stripe: local_stripe.LocalStripe | None = None
+    pubsub: pubsub_emulator.PubSubEmulator | None = None
+    worker: Any = None
     seeded: dict[str, Any] = field(default_factory=dict)
 
     def serve_forever(self) -> None:
@@ -51,13 +59,16 @@ class Platform:
         """Stop serving, export the database, then stop the emulators."""
         with contextlib.suppress(Exception):
             self.gateway.shutdown()
+        if self.worker is not None:
+            with contextlib.suppress(Exception):
+                self.worker.shutdown()
         try:
             if self.firestore is not None:
                 self.firestore.export(config.project_id(), self.data / "firestore")
         except OSError as exc:  # urllib's errors included: the emulator is gone or refused
             print(f"The database could not be saved ({exc}); the previous save is kept.", file=sys.stderr)
         finally:
-            for service in (self.firestore, self.stripe):
+            for service in (self.firestore, self.stripe, self.pubsub):
                 if service is not None:
                     service.stop()
 
@@ -131,6 +142,8 @@ def _launch_services(platform: Platform, say: Callable[[str], None]) -> None:
         platform.firestore = _launch_firestore(platform)
     if not os.environ.get(config.STRIPE_SECRET_KEY):
         platform.stripe = _launch_stripe(platform)
+    if not os.environ.get(queue.EMULATOR_HOST):
+        platform.pubsub = pubsub_emulator.launch()
 
 
 def _launch_firestore(platform: Platform) -> firestore_emulator.FirestoreEmulator:
@@ -147,6 +160,17 @@ def _launch_stripe(platform: Platform) -> local_stripe.LocalStripe:
         checkout_url=platform.url + paths.CHECKOUT_PAGES,
         portal_url=platform.url + paths.PORTAL_PAGES,
     )
+
+
+# Quick redelivery on one's own machine; the deployed queue waits 10 s to 10 min.
+DEV_POLICY = pubsub_emulator.DeliveryPolicy(min_backoff_seconds=1, max_backoff_seconds=30)
+
+
+def _start_job_worker(platform: Platform) -> None:
+    """The `jobWorker` target on a port of its own, and the job queue pushing to it."""
+    platform.worker = start_in_thread(pubsub_emulator.worker_app())
+    worker_url = f"http://127.0.0.1:{platform.worker.server_port}/"
+    pubsub_emulator.make_queue(config.project_id(), worker_url, policy=DEV_POLICY)
 
 
 def _port_taken(log_path: Path) -> bool:
@@ -181,6 +205,9 @@ def _wait_for_services(platform: Platform, say: Callable[[str], None]) -> None:
                 platform.stripe = _launch_stripe(platform)
                 continue
             raise
+    if platform.pubsub is not None:
+        os.environ[queue.EMULATOR_HOST] = pubsub_emulator.wait(platform.pubsub).host
+    _start_job_worker(platform)
     if platform.stripe is not None:
         secret = "whsec_" + secrets.token_urlsafe(32)
         platform.stripe.register_webhook(f"{platform.url}/api/stripe-webhook", secret)

@@ -3,11 +3,14 @@
 Both come from the entity declarations. The model says which fields every record holds
 (the store writes the whole model) and of what kind. The indexes are: every field that
 names another record or person (`*_id`, `*_email`, `created_by`) or takes one of a few
-values (a bool, a Literal) with the default sort `created_date`; plus the groups the
-entity declares in `EntityType.indexes` (equality fields, then the sort field, or a
-tuple of the sort field and the fields filtered by range beside it). Each group is
-declared in both directions. `firestore.indexes.json` is `document()`, written by
-`scripts/deploy.py --write` and compared by a test.
+values (a bool, a Literal) with the default sort, newest first (`-created_date`); plus
+the groups the entity declares in `EntityType.indexes` (equality fields, then the sort
+field, or a tuple of the sort field and the fields filtered by range beside it), each in
+both directions. Only these: Firestore caps a database's composite indexes (200 by
+default), and a client's query that none serves runs on the equalities alone, sorted in
+memory. A query of the product's code that needs an undeclared index fails its test.
+`firestore.indexes.json` is `document()`, written by `scripts/deploy.py --write` and
+compared by a test.
 """
 
 from __future__ import annotations
@@ -64,21 +67,29 @@ def _enumerated(annotation: Any) -> bool:
     return bool(rest) and all(p is bool or get_origin(p) is Literal for p in rest)
 
 
-def groups(etype: EntityType) -> list[tuple[str | tuple[str, ...], ...]]:
+Group = tuple[str | tuple[str, ...], ...]
+
+
+def _automatic(etype: EntityType) -> list[Group]:
+    """Every reference or enumerated field, newest first: the default listing by that field."""
     kinds = schema_of(etype)
     annotations = {name: info.annotation for name, info in etype.model.model_fields.items()}
-    automatic: list[tuple[str | tuple[str, ...], ...]] = [
+    return [
         (name, DEFAULT_SORT_FIELD)
         for name, kind in kinds.items()
         if name != "id"
         and (kind.scalar or kind.array)
         and (REFERENCE.search(name) or name == "created_by" or _enumerated(annotations.get(name)))
     ]
-    return list(dict.fromkeys([*automatic, *etype.indexes]))
+
+
+def groups(etype: EntityType) -> list[Group]:
+    return list(dict.fromkeys([*_automatic(etype), *etype.indexes]))
 
 
 def indexes_of(etype: EntityType) -> list[Index]:
     kinds = schema_of(etype)
+    automatic = set(_automatic(etype)) - set(etype.indexes)
     out: list[Index] = []
     for group in groups(etype):
         *equal, last = group
@@ -90,7 +101,8 @@ def indexes_of(etype: EntityType) -> list[Index]:
             IndexField(f, "CONTAINS" if kinds.get(f, FieldKind(True, False, False)).array else "ASCENDING")
             for f in sorted(str(f) for f in equal)
         )
-        out.extend((*prefix, *(IndexField(f, mode) for f in ordered)) for mode in ("ASCENDING", "DESCENDING"))
+        modes = ("DESCENDING",) if group in automatic else ("ASCENDING", "DESCENDING")
+        out.extend((*prefix, *(IndexField(f, mode) for f in ordered)) for mode in modes)
     return list(dict.fromkeys(out))
 
 

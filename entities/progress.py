@@ -162,4 +162,5 @@ ENTITY = EntityType(
     ),
     natural_id=_natural_id,
     upsert=True,
+    indexes=(("enrollment_id", "created_date"),),  # an enrollment's lessons in the order they were done
 )

@@ -34,12 +34,17 @@ else
     | awk '/^Collecting /{n++; printf "    [%d] %s\n", n, $0; fflush()} /^Successfully/{print "    " $0; fflush()}'
 fi
 
-step "Firestore emulator (gcloud, Java)"
+step "Firestore and Pub/Sub emulators (gcloud, Java)"
 if ! command -v gcloud >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
-  echo "    gcloud's Firestore emulator and Java 17+ are required: see README.md, Development" >&2
+  echo "    gcloud's Firestore and Pub/Sub emulators and Java 17+ are required: see README.md, Development" >&2
   exit 1
 fi
-echo "    found $(command -v gcloud)"
+SDK=$(dirname "$(dirname "$(readlink -f "$(command -v gcloud)")")")
+if [ ! -x "$SDK/platform/pubsub-emulator/bin/cloud-pubsub-emulator" ]; then
+  echo "    gcloud's Pub/Sub emulator is missing: install google-cloud-cli-pubsub-emulator (or: gcloud components install pubsub-emulator)" >&2
+  exit 1
+fi
+echo "    found $(command -v gcloud), with the Pub/Sub emulator"
 
 [ "$WHAT" = test ] || exit 0
 

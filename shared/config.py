@@ -323,3 +323,19 @@ def cors_origin_allowed(origin: str) -> bool:
         return True
     development = (get(ENV, "production") or "production") == "development"
     return development and not get(CORS_ALLOWED_ORIGINS) and bool(_LOOPBACK_ORIGIN.match(origin))
+
+
+# Background jobs (shared.queue): the Pub/Sub topic they are published to, and how long a
+# worker's claim on a job lasts without a heartbeat before another delivery may take it over.
+JOBS_TOPIC = "JOBS_TOPIC"
+# A target's STORAGE_BUCKET in deploy.yaml: the deploy plan puts the project's bucket here.
+BUCKET_FROM_PLAN = "${STORAGE_BUCKET}"
+JOB_LEASE_SECONDS = "JOB_LEASE_SECONDS"
+
+
+def jobs_topic() -> str:
+    return str(get(JOBS_TOPIC, "jobs"))
+
+
+def job_lease_seconds() -> float:
+    return float(get(JOB_LEASE_SECONDS, 60.0, float) or 60.0)

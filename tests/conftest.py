@@ -15,6 +15,7 @@ import pytest
 
 from app import api
 from tests.helpers import functions_framework, wipe_project
+from tests.queue_fixtures import job_queue, pubsub_emulator  # noqa: F401 - fixtures of the job queue
 
 # This process's Firestore project: one per xdist worker (PYTEST_XDIST_WORKER), so workers never share data.
 PROJECT = f"sparkacademy-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"

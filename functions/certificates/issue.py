@@ -22,7 +22,7 @@ from shared.router import Deploy
 from shared.storage import blob_store
 
 # Rendering a PDF with embedded fonts wants more memory than the default.
-DEPLOY = Deploy(memory="512Mi", timeout="60s", env=((config.STORAGE_BUCKET, "sparkacademy-certificates"),))
+DEPLOY = Deploy(memory="512Mi", timeout="60s", env=((config.STORAGE_BUCKET, config.BUCKET_FROM_PLAN),))
 
 PDF_TYPE = "application/pdf"
 _CODE_DRAWS = 3  # a clash is ~1 in 10^9 per issued certificate; three draws never all clash

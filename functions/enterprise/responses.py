@@ -21,7 +21,8 @@ class JobRecord(ResponseModel):
     total: int | None = Field(ge=0, description="Items to process, once known")
     result_url: str | None = Field(description="Signed link to the result once succeeded")
     result_expires_at: str | None = Field(description="When the result link stops working")
-    error: str | None = Field(description="Why the job failed")
+    error: str | None = Field(description="Why the job failed (or why its last attempt did, while it is retried)")
+    attempts: int = Field(ge=0, description="How many times a worker has started it (the queue retries)")
     organization_id: str | None
     created_date: Timestamp
     updated_date: Timestamp

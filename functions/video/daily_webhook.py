@@ -3,9 +3,9 @@
 Anonymous (Daily calls it). Daily's test ping on registering the webhook (`{"test": ...}`)
 is answered 200. Anything else must carry `X-Webhook-Signature` over
 `X-Webhook-Timestamp` and the raw body, with the webhook's `hmac` (DAILY_WEBHOOK_SECRET);
-otherwise a 400. `recording.ready-to-download` copies the recording into our storage
-through a fresh access link (DAILY_API_KEY); `meeting.ended` records the session as ended. Each event
-(by its `id`) once.
+otherwise a 400. `recording.ready-to-download` queues the copy of the recording into
+our storage (a job, through a fresh access link: DAILY_API_KEY); `meeting.ended` records
+the session as ended. Each event (by its `id`) once.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from functions.video import recordings, webhooks
-from functions.video.providers import DailyProvider
+from functions.video import recording_jobs, webhooks
 from functions.video.responses import DailyWebhookResponse
 from shared import config, logging
 from shared.errors import ConflictError, InvalidInputError, NotFoundError, ServiceUnavailableError, UpstreamError
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
     "dailyWebhook",
     response=DailyWebhookResponse,
     settings=(config.DAILY_WEBHOOK_SECRET, config.DAILY_API_KEY),
-    deploy=recordings.COPY_DEPLOY,
     paths=("/api/video/daily-webhook",),
     errors=(InvalidInputError, ConflictError, NotFoundError, ServiceUnavailableError, UpstreamError),
 )
@@ -68,12 +66,7 @@ def _handle(kind: str, event_id: str, body: dict[str, Any]) -> str:
         recording_id = body.get("recording_id")
         if video_session is None or not isinstance(recording_id, str) or not recording_id:
             return "unknown meeting"
-        session: dict[str, Any] = video_session
-
-        def copy() -> str:
-            return webhooks.copy_all(session, [DailyProvider().recording(recording_id, body)])
-
-        return webhooks.once("daily-event", event_id, copy)
+        return recording_jobs.queue_daily(video_session, event_id, recording_id, body)
     if kind == "meeting.ended":
         video_session = webhooks.session_for("daily", body.get("room"))
         if video_session is None:

@@ -19,12 +19,10 @@ from shared.outbound import BUSY_STATUSES, redact_url, session
 from shared.router import Deploy
 from shared.storage import blob_store
 
-# The bucket the certificates use too: one bucket for the files the product keeps.
-BUCKET_ENV = ((config.STORAGE_BUCKET, "sparkacademy-certificates"),)
+# The bucket the certificates use too: one bucket for the files the product keeps (named by the deploy plan).
+BUCKET_ENV = ((config.STORAGE_BUCKET, config.BUCKET_FROM_PLAN),)
 # Functions that sign links to recordings.
 LINKS_DEPLOY = Deploy(env=BUCKET_ENV)
-# Webhooks that copy recordings: a long copy, one chunk of memory at a time.
-COPY_DEPLOY = Deploy(memory="512Mi", timeout="540s", env=BUCKET_ENV)
 CHUNK_BYTES = 1024 * 1024
 # Connecting may take this long; then each read of the body may wait this long.
 DOWNLOAD_TIMEOUT = (10.0, 60.0)

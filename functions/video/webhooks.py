@@ -6,9 +6,10 @@ Zoom signs `v0:{timestamp}:{raw body}` with the app's secret token (HMAC-SHA256,
 Daily signs `{timestamp}.{raw body}` with the webhook's base64 `hmac` (HMAC-SHA256,
 base64, `X-Webhook-Signature`). A bad signature is a 400 and nothing is read further.
 
-Each event is handled once (`shared.idempotency`): its key is held while a recording is
-copied (a copy takes minutes), completed when done, released when the copy fails so
-the provider's retry copies again.
+Each event is handled once (`shared.idempotency`): its key is held while it is handled,
+completed when done, released when handling fails so the provider's retry handles it
+again. A recording event only queues its copy (`recording_jobs`): the job's id is made
+from the event, so a repeated event queues nothing new.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from shared.errors import AppError, ConflictError, InvalidInputError
 from shared.firestore import run_transaction
 
 ZOOM_TOLERANCE_SECONDS = 300
-# Long enough for a large copy; a holder that died frees the key after this.
-COPY_HOLD = timedelta(minutes=30)
+# Longer than any handling takes; a holder that died frees the key after this.
+EVENT_HOLD = timedelta(minutes=5)
 
 
 def _signature_error() -> InvalidInputError:
@@ -87,7 +88,7 @@ def session_for(provider: str, meeting_id: Any) -> dict[str, Any] | None:
 
 def once(scope: str, key: str, work: Callable[[], str]) -> str:
     """Run `work` once per key; "duplicate" when it ran (or is running) before."""
-    held = run_transaction(lambda tx: idempotency.claim(tx, scope, key, hold=COPY_HOLD))
+    held = run_transaction(lambda tx: idempotency.claim(tx, scope, key, hold=EVENT_HOLD))
     if held is not None:
         if held.completed:
             return "duplicate"
@@ -103,9 +104,13 @@ def once(scope: str, key: str, work: Callable[[], str]) -> str:
     return outcome
 
 
-def copy_all(video_session: dict[str, Any], found: list[ProviderRecording]) -> str:
-    for item in found:
+def copy_all(
+    video_session: dict[str, Any], found: list[ProviderRecording], on_copied: Callable[[int], None] | None = None
+) -> str:
+    for done, item in enumerate(found, start=1):
         recordings.copy(video_session, item)
+        if on_copied is not None:
+            on_copied(done)
     logging.info("recordings copied", session_id=video_session["id"], count=len(found))
     return "copied" if found else "no recording"
 

@@ -84,3 +84,25 @@ def test_sums_and_averages_are_one_aggregation(db: Any) -> None:
     assert totals == {"count": 3, "sum_progress_percent": 90, "avg_progress_percent": 30}
     empty = store.totals("Enrollment", {"course_id": []}, sums=("progress_percent",), averages=("progress_percent",))
     assert empty == {"count": 0, "sum_progress_percent": 0, "avg_progress_percent": None}
+
+
+def test_the_indexes_fit_firestores_cap_with_room_to_grow() -> None:
+    count = len(indexes.document()["indexes"])
+    assert count <= 150, f"{count} composite indexes: Firestore allows 200 per database by default"
+
+
+def test_a_clients_oldest_first_listing_by_a_reference_runs_without_an_index_of_its_own(db: Any) -> None:
+    # GIVEN enrollments of one course (listed newest first natively)
+    for i in range(3):
+        store.create(
+            "Enrollment",
+            {"course_id": "crs_1", "student_email": f"s{i}@example.test"},
+            created_by=None,
+            id=f"enr_{i}",
+        )
+    # WHEN a client lists them oldest first: served by the equality, sorted in memory
+    oldest_first = store.query("Enrollment", {"course_id": "crs_1"}, sort="created_date", ad_hoc=True)
+    assert [e["id"] for e in oldest_first] == ["enr_0", "enr_1", "enr_2"]
+    # THEN the same query from the product's code must declare its index
+    with pytest.raises(store.UndeclaredIndexError):
+        store.query("Enrollment", {"course_id": "crs_1"}, sort="created_date")

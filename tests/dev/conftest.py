@@ -24,6 +24,9 @@ APP = "/api/apps/sparkacademy"
 # What the test session set for its own services; `make dev` chooses these itself.
 NOT_INHERITED = (
     "FIRESTORE_EMULATOR_HOST",
+    "PUBSUB_EMULATOR_HOST",
+    "JOBS_TOPIC",
+    "JOB_LEASE_SECONDS",
     "JWT_SECRET",
     "STRIPE_SECRET_KEY",
     "STRIPE_WEBHOOK_SECRET",

@@ -21,5 +21,5 @@ def test_a_second_run_says_every_step_is_in_place_and_installs_nothing() -> None
     assert install("dev") == [
         "==> [1/3] Python packages: up to date",
         "==> [2/3] localstripe (the local Stripe server): installed",
-        "==> [3/3] Firestore emulator (gcloud, Java)",
+        "==> [3/3] Firestore and Pub/Sub emulators (gcloud, Java)",
     ]

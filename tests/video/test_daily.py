@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes.video_providers import FakeDaily
+from tests.queue_fixtures import JobQueue, finished_jobs
 from tests.video.conftest import call, create_session, local_get, soon
 
 WEBHOOK = "/api/video/daily-webhook"
@@ -115,7 +116,7 @@ def test_a_room_daily_does_not_know_is_our_404_and_can_be_ended_later(
 
 
 def test_recording_ready_is_copied_once_and_listed_with_our_signed_link(
-    gateway: Any, world: dict[str, Any], daily: FakeDaily, db: Any, blobs: Any
+    gateway: Any, world: dict[str, Any], daily: FakeDaily, db: Any, blobs: Any, job_queue: JobQueue
 ) -> None:
     session = create_session(gateway, world).get_json()["session"]
     room = db.collection("VideoSession").document(session["id"]).get().to_dict()["provider_meeting_id"]
@@ -123,9 +124,12 @@ def test_recording_ready_is_copied_once_and_listed_with_our_signed_link(
     body, headers = signed(ready_event(room))
     resp = gateway.post(WEBHOOK, data=body, headers=headers)
     assert resp.status_code == 200, resp.get_json()
-    assert resp.get_json() == {"received": True, "outcome": "copied"}
+    assert resp.get_json() == {"received": True, "outcome": "queued"}
     again = gateway.post(WEBHOOK, data=body, headers=headers)
     assert again.get_json()["outcome"] == "duplicate"
+    (job,) = finished_jobs(db)
+    assert (job["kind"], job["status"], job["processed"], job["total"]) == ("recording_copy", "succeeded", 1, 1)
+    assert gateway.post(WEBHOOK, data=body, headers=headers).get_json()["outcome"] == "duplicate"
     assert len(daily.seen("GET", "/files/")) == 1
     listed = call(gateway, "getRecordings", {"courseId": world["course"]["id"]}, world["tokens"]["student"])
     assert listed.status_code == 200, listed.get_json()
@@ -180,18 +184,22 @@ def test_meeting_ended_event_ends_the_session_without_calling_daily_to_end(
     assert daily.seen("DELETE", "/v1/rooms/") == []
 
 
-def test_a_failed_copy_is_released_so_the_retry_copies(
-    gateway: Any, world: dict[str, Any], daily: FakeDaily, db: Any, blobs: Any
+def test_a_failed_copy_is_delivered_again_and_copied_once(
+    gateway: Any, world: dict[str, Any], daily: FakeDaily, db: Any, blobs: Any, job_queue: JobQueue
 ) -> None:
     session = create_session(gateway, world).get_json()["session"]
     room = db.collection("VideoSession").document(session["id"]).get().to_dict()["provider_meeting_id"]
     daily.add_recording(room, size=4096)
+    # GIVEN Daily refusing the first download of the file (an expired link: a 502 of ours, retryable)
     daily.fail_next("GET", "/files/rec-1", 403, {"error": "forbidden", "info": "link expired"})
     body, headers = signed(ready_event(room))
-    failed = gateway.post(WEBHOOK, data=body, headers=headers)
-    assert failed.status_code == 502
-    assert list(db.collection("Recording").stream()) == []
-    assert [p for p in blobs.rglob("*") if p.is_file()] == []
-    retried = gateway.post(WEBHOOK, data=body, headers=headers)
-    assert retried.status_code == 200 and retried.get_json()["outcome"] == "copied"
+    # WHEN the event arrives
+    accepted = gateway.post(WEBHOOK, data=body, headers=headers)
+    assert accepted.status_code == 200 and accepted.get_json()["outcome"] == "queued"
+    # THEN the queue delivers the job again, which copies the file once, through a fresh link
+    (job,) = finished_jobs(db)
+    assert (job["status"], job["attempts"]) == ("succeeded", 2), job
+    assert len(daily.seen("GET", "/files/rec-1")) == 2
+    assert len(daily.seen("GET", "/v1/recordings/rec-1/access-link")) == 2
     assert len(list(db.collection("Recording").stream())) == 1
+    assert len(list(blobs.rglob("*.mp4"))) == 1

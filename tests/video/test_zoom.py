@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.video_providers import FakeZoom
+from tests.queue_fixtures import JobQueue, finished_jobs
 from tests.video.conftest import call, create_session, soon
 
 WEBHOOK = "/api/video/zoom-webhook"
@@ -130,7 +131,7 @@ def test_bad_signatures_and_stale_deliveries_are_400(gateway: Any, zoom: FakeZoo
 
 
 def test_recording_completed_is_copied_once_with_the_download_token(
-    gateway: Any, world: dict[str, Any], zoom: FakeZoom, db: Any
+    gateway: Any, world: dict[str, Any], zoom: FakeZoom, db: Any, job_queue: JobQueue
 ) -> None:
     session = create_session(gateway, world).get_json()["session"]
     meeting = meeting_of(db, session["id"])
@@ -146,8 +147,10 @@ def test_recording_completed_is_copied_once_with_the_download_token(
     body, headers = signed(event)
     resp = gateway.post(WEBHOOK, data=body, headers=headers)
     assert resp.status_code == 200, resp.get_json()
-    assert resp.get_json()["outcome"] == "copied"
+    assert resp.get_json()["outcome"] == "queued"
     assert gateway.post(WEBHOOK, data=body, headers=headers).get_json()["outcome"] == "duplicate"
+    (job,) = finished_jobs(db)
+    assert job["status"] == "succeeded", job
     (download,) = zoom.seen("GET", "/files/")
     assert download.query["access_token"] == ["dl-token"]
     (stored,) = [s.to_dict() for s in db.collection("Recording").stream()]
