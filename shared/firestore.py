@@ -6,6 +6,7 @@ emulator in development and tests.
 
 from __future__ import annotations
 
+import itertools
 import random
 import secrets
 import time
@@ -25,10 +26,13 @@ if TYPE_CHECKING:
 TIMEOUT_SECONDS = 10.0
 
 # Contenders for the same documents. Firestore's own retries are immediate, so a burst
-# of them can keep aborting each other: rounds with jittered backoff separate them, and
-# a read in a transaction waits at most LOCK_WAIT_SECONDS for another's locks.
-TRANSACTION_ATTEMPTS = 5
-TRANSACTION_ROUNDS = 8
+# of them can keep aborting each other in step: each attempt is ours, followed by a
+# full-jitter exponential backoff (BACKOFF_FIRST_SECONDS doubling up to BACKOFF_MAX_SECONDS)
+# that separates them, for up to TRANSACTION_BUDGET_SECONDS. A read in a transaction
+# waits at most LOCK_WAIT_SECONDS for another's locks.
+TRANSACTION_BUDGET_SECONDS = 30.0
+BACKOFF_FIRST_SECONDS = 0.05
+BACKOFF_MAX_SECONDS = 2.0
 LOCK_WAIT_SECONDS = 2.0
 
 # Collection and field of each Firestore TTL policy the product relies on for cleanup
@@ -107,17 +111,19 @@ def run_transaction(fn: Callable[[Any], T], settled: Callable[[], T | None] | No
     from google.api_core.exceptions import Aborted, DeadlineExceeded
     from google.cloud import firestore
 
-    for round_ in range(TRANSACTION_ROUNDS):
-        if round_ and settled is not None and (answer := settled()) is not None:
+    give_up_at = time.monotonic() + TRANSACTION_BUDGET_SECONDS
+    for attempt in itertools.count():
+        if attempt and settled is not None and (answer := settled()) is not None:
             return answer
         try:
-            result: T = firestore.transactional(fn)(client().transaction(max_attempts=TRANSACTION_ATTEMPTS))
+            result: T = firestore.transactional(fn)(client().transaction(max_attempts=1))
             return result
         except (Aborted, DeadlineExceeded, ValueError) as exc:
-            # The library reports exhausted attempts as a bare ValueError; anything else is not ours to retry.
+            # The library reports a failed commit as a bare ValueError; anything else is not ours to retry.
             if isinstance(exc, ValueError) and not str(exc).startswith("Failed to commit transaction"):
                 raise
-            if round_ == TRANSACTION_ROUNDS - 1:
+            pause = random.uniform(0, min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2**attempt))
+            if time.monotonic() + pause > give_up_at:
                 raise ServiceUnavailableError("Too many concurrent updates; retry shortly") from exc
-            time.sleep(random.uniform(0.01, min(1.0, 0.05 * 2**round_)))
+            time.sleep(pause)
     raise AssertionError("unreachable")
