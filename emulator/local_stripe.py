@@ -6,9 +6,7 @@ its own venv (`.venv-localstripe`, or the one beside `LOCALSTRIPE_BIN`).
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import time
 import urllib.error
@@ -18,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulator.firestore_emulator import free_port
+from emulator.processes import free_port, stop_group
 from shared import config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,14 +46,7 @@ class LocalStripe:
         urllib.request.urlopen(request, timeout=10).read()
 
     def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+        stop_group(self.process)
 
 
 def launch(

@@ -80,7 +80,7 @@ def local_blob_store(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, base_url: s
 @contextlib.contextmanager
 def functions_framework(target: str) -> Iterator[str]:
     """One target served by functions-framework, as Cloud Functions runs it; yields its URL once it answers."""
-    from emulator.firestore_emulator import free_port
+    from emulator.processes import free_port
 
     port = free_port()
     server = subprocess.Popen(

@@ -129,7 +129,7 @@ def _enqueue_copy(files: SlowFiles, name: str, key: str = "recording.completed|u
 @contextmanager
 def worker_process(blob_dir: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """`jobWorker` served by functions-framework in a process group of its own; (process, URL)."""
-    from emulator.firestore_emulator import free_port
+    from emulator.processes import free_port
 
     port = free_port()
     process = subprocess.Popen(
