@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from emulator.processes import free_port, stop_group
+from emulator.processes import free_port, stop_group, wait_answering
 
 
 @dataclass
@@ -118,16 +118,5 @@ def launch(
 
 def wait(emulator: FirestoreEmulator, timeout: float = 60.0) -> FirestoreEmulator:
     """Return once the emulator answers; stop it and raise if it exits or takes longer than `timeout`."""
-    host, process, log_path = emulator.host, emulator.process, emulator.log_path
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"Firestore emulator exited; see {log_path}")
-        try:
-            with urllib.request.urlopen(f"http://{host}/", timeout=1) as resp:
-                if resp.status == 200:
-                    return emulator
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    emulator.stop()
-    raise RuntimeError(f"Firestore emulator did not start within {timeout:.0f}s; see {log_path}")
+    wait_answering(f"http://{emulator.host}/", emulator.process, "Firestore emulator", emulator.log_path, timeout)
+    return emulator

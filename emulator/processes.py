@@ -11,6 +11,10 @@ import os
 import signal
 import socket
 import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 STOP_GRACE_SECONDS = 10
 
@@ -31,3 +35,19 @@ def stop_group(process: subprocess.Popen[bytes]) -> None:
     except (ProcessLookupError, subprocess.TimeoutExpired):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def wait_answering(url: str, process: subprocess.Popen[bytes], what: str, log_path: Path, timeout: float) -> None:
+    """Return once `url` answers 200; stop the group and raise if the process exits or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited; see {log_path}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    stop_group(process)
+    raise RuntimeError(f"{what} did not start within {timeout:.0f}s; see {log_path}")

@@ -20,15 +20,12 @@ import contextlib
 import os
 import shutil
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from emulator.processes import free_port, stop_group
+from emulator.processes import free_port, stop_group, wait_answering
 from shared import queue
 
 
@@ -71,18 +68,8 @@ def launch(port: int | None = None, log_path: Path | None = None) -> PubSubEmula
 
 def wait(emulator: PubSubEmulator, timeout: float = 60.0) -> PubSubEmulator:
     """Return once the emulator answers; stop it and raise if it exits or takes longer than `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if emulator.process.poll() is not None:
-            raise RuntimeError(f"Pub/Sub emulator exited; see {emulator.log_path}")
-        try:
-            with urllib.request.urlopen(f"http://{emulator.host}/", timeout=1) as resp:
-                if resp.status == 200:
-                    return emulator
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    emulator.stop()
-    raise RuntimeError(f"Pub/Sub emulator did not start within {timeout:.0f}s; see {emulator.log_path}")
+    wait_answering(f"http://{emulator.host}/", emulator.process, "Pub/Sub emulator", emulator.log_path, timeout)
+    return emulator
 
 
 def start(port: int | None = None, timeout: float = 60.0) -> PubSubEmulator:

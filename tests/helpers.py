@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -78,8 +79,12 @@ def local_blob_store(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, base_url: s
 
 
 @contextlib.contextmanager
-def functions_framework(target: str) -> Iterator[str]:
-    """One target served by functions-framework, as Cloud Functions runs it; yields its URL once it answers."""
+def served_target(
+    target: str, env: dict[str, str] | None = None, probe_path: str = "/health", probe_body: bytes | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """One target served by functions-framework, as Cloud Functions runs it, in a process group of
+    its own; yields (process, URL) once the probe (GET, or POST of `probe_body`) gets any answer.
+    Killed after."""
     from emulator.processes import free_port
 
     port = free_port()
@@ -92,7 +97,7 @@ def functions_framework(target: str) -> Iterator[str]:
             "--host=127.0.0.1",
         ],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -102,14 +107,22 @@ def functions_framework(target: str) -> Iterator[str]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"{url}/health", timeout=10).read()
+                urllib.request.urlopen(urllib.request.Request(url + probe_path, data=probe_body), timeout=10).read()
                 break
             except urllib.error.HTTPError:
                 break  # any answer: the server is up (a function target answers every path itself)
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 assert server.poll() is None and time.monotonic() < deadline, "functions-framework did not start"
-                time.sleep(0.3)
-        yield url
+                time.sleep(0.2)
+        yield server, url
     finally:
-        server.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
         server.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def functions_framework(target: str) -> Iterator[str]:
+    """`served_target`'s URL alone."""
+    with served_target(target) as (_, url):
+        yield url

@@ -11,11 +11,8 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
@@ -29,10 +26,9 @@ from entities import store
 from entities.recording import recording_id
 from shared import jobs, queue
 from tests.fakes.local_http import LoopbackServer
-from tests.helpers import local_blob_store
+from tests.helpers import local_blob_store, served_target
 from tests.queue_fixtures import JobQueue, finished_jobs
 
-ROOT = Path(__file__).resolve().parents[2]
 CHUNK = 64 * 1024
 CHUNKS = 40  # 2.5 MiB, sent over about 4 s
 
@@ -128,39 +124,10 @@ def _enqueue_copy(files: SlowFiles, name: str, key: str = "recording.completed|u
 
 @contextmanager
 def worker_process(blob_dir: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """`jobWorker` served by functions-framework in a process group of its own; (process, URL)."""
-    from emulator.processes import free_port
-
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "functions-framework"),
-            "--target=jobWorker",
-            "--source=main.py",
-            f"--port={port}",
-            "--host=127.0.0.1",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "LOCAL_BLOB_DIR": str(blob_dir)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(urllib.request.Request(url, data=b"{}"), timeout=10).read()
-                break  # an envelope that is no envelope: dropped with a 200, so the worker is up
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                assert process.poll() is None and time.monotonic() < deadline, "the worker did not start"
-                time.sleep(0.2)
-        yield process, url
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+    """`jobWorker` in a process of its own; (process, URL). An envelope that is no envelope is
+    dropped with a 200, so answering one shows the worker is up."""
+    with served_target("jobWorker", {"LOCAL_BLOB_DIR": str(blob_dir)}, "/", b"{}") as (process, url):
+        yield process, url + "/"
 
 
 def test_a_job_survives_its_worker_dying_mid_job(job_queue: JobQueue, files: SlowFiles, blobs: Path, db: Any) -> None:
