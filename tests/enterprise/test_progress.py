@@ -18,6 +18,7 @@ from entities import accounts, store
 from entities.enrollment import enrollment_id
 from entities.organization import membership_id
 from functions.enterprise.responses import EnterpriseGetProgressResponse
+from shared import jobs
 from tests.enterprise.conftest import APP, invoke
 from tests.helpers import bearer, local_blob_store
 
@@ -222,6 +223,18 @@ def test_org_admins_read_only_their_own_organizations_progress(
     assert invoke(gateway, "enterpriseGetProgress", {"organizationId": org["id"], **JANUARY}, member).status_code == 403
     _, admin = make_user("admin")
     assert _progress(gateway, org, admin)["total_users"] == 4
+
+
+def test_a_job_poller_never_sees_what_its_worker_holds(gateway: Any, learners: Any) -> None:
+    org, token = learners
+    secret = {"download_token": "dl-secret"}
+    job = jobs.create("recording_copy", owner_id=None, organization_id=org["id"], params=secret)
+    answer = gateway.get(f"{APP}/jobs/{job['id']}", headers=bearer(token))
+    assert answer.status_code == 200, answer.get_json()
+    shown = answer.get_json()
+    assert (shown["id"], shown["status"]) == (job["id"], "queued")
+    assert not {"params", "claim", "lease_until", "owner_id"} & set(shown)
+    assert "dl-secret" not in answer.get_data(as_text=True)
 
 
 def test_a_csv_export_job_writes_every_user_to_blob_storage(
